@@ -1,0 +1,329 @@
+package hub
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ipcbus/ipcbus/shared/wire"
+)
+
+// Connection states, guarded by conn.omu.
+const (
+	connOpen    = iota
+	connClosing // a close frame is queued; the writer stops after it
+	connClosed  // the transport is closed
+)
+
+// conn is one client connection: a reader goroutine that parses and routes
+// frames, a writer goroutine that sends the outbound queue.
+type conn struct {
+	h      *Hub
+	id     uint64
+	kind   string // "unix", "tcp", "ws"
+	remote string
+	since  time.Time
+	t      transport
+
+	// Set by the reader before the conn is visible to others.
+	process wire.Process
+
+	// Guarded by h.router.mu; written only by this conn's reader goroutine.
+	peers    map[uint64]*peer
+	subCount int
+
+	// Guarded by h.requests.mu: this conn's requests, client id → hub id.
+	asked map[uint64]uint64
+
+	omu     sync.Mutex
+	queue   [][]byte
+	pending int // bytes queued or being written
+	state   int
+	code    wire.CloseCode
+	reason  string
+	wake    chan struct{}
+
+	lastRead atomic.Int64 // unix nanoseconds of the last frame read
+	pingsOut atomic.Int32
+}
+
+// serveConn starts the goroutines of a new connection, or closes it when
+// the hub is shutting down.
+func (h *Hub) serveConn(kind, remote string, t transport) {
+	c := &conn{
+		h:      h,
+		id:     h.nextConn.Add(1),
+		kind:   kind,
+		remote: remote,
+		since:  time.Now(),
+		t:      t,
+		peers:  make(map[uint64]*peer),
+		asked:  make(map[uint64]uint64),
+		wake:   make(chan struct{}, 1),
+	}
+	c.lastRead.Store(time.Now().UnixNano())
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		t.Close()
+		return
+	}
+	h.conns[c] = struct{}{}
+	h.goTrackedLocked(c.writeLoop)
+	h.goTrackedLocked(c.readLoop)
+}
+
+// enqueue queues a frame for the writer. A connection whose queue would
+// pass MaxPendingBytes is closed as a slow consumer; enqueue never blocks.
+func (c *conn) enqueue(frame []byte) bool {
+	c.omu.Lock()
+	if c.state != connOpen {
+		c.omu.Unlock()
+		return false
+	}
+	if c.pending+len(frame) > c.h.cfg.MaxPendingBytes {
+		c.omu.Unlock()
+		c.closeWith(wire.CloseSlowConsumer, fmt.Sprintf("outbound queue over %d bytes", c.h.cfg.MaxPendingBytes))
+		return false
+	}
+	c.queue = append(c.queue, frame)
+	c.pending += len(frame)
+	c.omu.Unlock()
+	c.signal()
+	return true
+}
+
+func (c *conn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// closeWith queues a close frame with code and reason, after which the
+// writer closes the transport. For a slow consumer what was queued is
+// dropped first, so that the reason gets through soon.
+func (c *conn) closeWith(code wire.CloseCode, reason string) {
+	c.omu.Lock()
+	if c.state != connOpen {
+		c.omu.Unlock()
+		return
+	}
+	c.state = connClosing
+	c.code, c.reason = code, reason
+	if code == wire.CloseSlowConsumer {
+		c.queue, c.pending = nil, 0
+	}
+	body, _ := encode(reason)
+	f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindClose, Code: uint16(code), Body: body})
+	c.queue = append(c.queue, f)
+	c.omu.Unlock()
+	c.signal()
+	// A writer stuck on a peer that does not read gives up at its write
+	// deadline; this bounds the rest.
+	time.AfterFunc(c.h.cfg.WriteTimeout+time.Second, c.abort)
+}
+
+// abort closes the transport at once, dropping what is queued.
+func (c *conn) abort() {
+	c.omu.Lock()
+	if c.state == connClosed {
+		c.omu.Unlock()
+		return
+	}
+	c.state = connClosed
+	c.queue, c.pending = nil, 0
+	c.omu.Unlock()
+	c.t.Close()
+	c.signal()
+}
+
+func (c *conn) writeLoop() {
+	var spare [][]byte
+	for range c.wake {
+		c.omu.Lock()
+		batch, state := c.queue, c.state
+		c.queue = spare[:0]
+		c.omu.Unlock()
+		if state == connClosed {
+			return
+		}
+		// The two slices swap roles each round: what was written becomes
+		// the queue to fill next.
+		spare = batch
+		if len(batch) > 0 {
+			n := 0
+			for _, f := range batch {
+				n += len(f)
+			}
+			err := c.t.WriteFrames(batch)
+			clear(batch)
+			c.omu.Lock()
+			c.pending -= n
+			c.omu.Unlock()
+			if err != nil {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					c.setReason(wire.CloseSlowConsumer, "write timed out")
+				}
+				c.abort()
+				return
+			}
+		}
+		c.omu.Lock()
+		done := c.state == connClosing && len(c.queue) == 0
+		c.omu.Unlock()
+		if done {
+			c.abort()
+			return
+		}
+	}
+}
+
+// setReason records why the connection ends, unless a reason is recorded.
+func (c *conn) setReason(code wire.CloseCode, reason string) {
+	c.omu.Lock()
+	if c.code == 0 {
+		c.code, c.reason = code, reason
+	}
+	c.omu.Unlock()
+}
+
+func (c *conn) readLoop() {
+	hsTimer := time.AfterFunc(c.h.cfg.HandshakeTimeout, func() {
+		c.closeWith(wire.CloseHandshakeTimeout, fmt.Sprintf("no hello within %v", c.h.cfg.HandshakeTimeout))
+	})
+	err := c.handshake()
+	hsTimer.Stop()
+	if err == nil {
+		err = c.readFrames()
+	}
+	c.teardown(err)
+}
+
+func (c *conn) readFrames() error {
+	for {
+		b, err := c.t.ReadFrame()
+		if err != nil {
+			if errors.Is(err, wire.ErrFrameTooLarge) {
+				c.closeWith(wire.CloseFrameTooLarge, err.Error())
+			}
+			return err
+		}
+		c.lastRead.Store(time.Now().UnixNano())
+		c.pingsOut.Store(0)
+		f, err := wire.Decode(b)
+		if err != nil {
+			c.closeWith(wire.CloseProtocolError, err.Error())
+			return err
+		}
+		if err := c.handle(&f); err != nil {
+			var ce *wire.CloseError
+			if errors.As(err, &ce) {
+				c.closeWith(ce.Code, ce.Reason)
+			}
+			return err
+		}
+	}
+}
+
+// fault is the error a frame handler returns to close its connection.
+func fault(code wire.CloseCode, format string, args ...any) error {
+	return &wire.CloseError{Code: code, Reason: fmt.Sprintf(format, args...)}
+}
+
+// errClientClosed ends the reader when the client said goodbye.
+var errClientClosed = errors.New("closed by the client")
+
+// handshake reads hello and answers welcome, or closes with the reason.
+func (c *conn) handshake() error {
+	b, err := c.t.ReadFrame()
+	if err != nil {
+		if errors.Is(err, wire.ErrFrameTooLarge) {
+			c.closeWith(wire.CloseFrameTooLarge, err.Error())
+		}
+		return err
+	}
+	f, err := wire.Decode(b)
+	if err != nil {
+		c.closeWith(wire.CloseProtocolError, err.Error())
+		return err
+	}
+	if f.Kind != wire.KindHello {
+		err := fault(wire.CloseProtocolError, "want hello, got %v", f.Kind)
+		c.closeWith(wire.CloseProtocolError, err.(*wire.CloseError).Reason)
+		return err
+	}
+	var hello wire.Hello
+	if err := decode(f.Body, &hello); err != nil {
+		c.closeWith(wire.CloseProtocolError, "bad hello: "+err.Error())
+		return err
+	}
+	if hello.Version != wire.Version {
+		reason := fmt.Sprintf("protocol version %d not spoken (this hub speaks %d)", hello.Version, wire.Version)
+		c.closeWith(wire.CloseVersion, reason)
+		return errors.New(reason)
+	}
+	if c.h.cfg.Token != "" && !tokenEqual(hello.Token, c.h.cfg.Token) {
+		c.closeWith(wire.CloseUnauthorized, "bad token")
+		return errors.New("bad token")
+	}
+	c.process = hello.Process
+	body, err := encode(wire.Welcome{
+		Version:        wire.Version,
+		MaxFrameBytes:  c.h.cfg.MaxFrameBytes,
+		PingIntervalMS: c.h.cfg.PingInterval.Milliseconds(),
+		Hub:            c.h.cfg.Name,
+	})
+	if err != nil {
+		return err
+	}
+	w, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindWelcome, ID: c.id, Body: body})
+	c.enqueue(w)
+	c.h.log.Debug("connection open", "conn", c.id, "transport", c.kind, "remote", c.remote, "pid", c.process.PID)
+	return nil
+}
+
+// checkAlive pings a quiet connection and closes one that stopped answering.
+func (c *conn) checkAlive(now time.Time, interval time.Duration, maxOut int) {
+	if now.Sub(time.Unix(0, c.lastRead.Load())) < interval {
+		return
+	}
+	if int(c.pingsOut.Load()) >= maxOut {
+		c.closeWith(wire.CloseStale, fmt.Sprintf("%d pings unanswered", maxOut))
+		return
+	}
+	n := c.pingsOut.Add(1)
+	f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPing, ID: uint64(n)})
+	c.enqueue(f)
+}
+
+// teardown runs once the reader stops: the connection's peers leave the
+// router, its requests are dropped, and one line is logged.
+func (c *conn) teardown(err error) {
+	c.closeWith(wire.CloseNormal, "")
+	c.h.removeConnPeers(c)
+	c.h.requests.dropConn(c)
+	c.h.mu.Lock()
+	delete(c.h.conns, c)
+	c.h.mu.Unlock()
+
+	c.omu.Lock()
+	code, reason := c.code, c.reason
+	c.omu.Unlock()
+	attrs := []any{"conn", c.id, "transport", c.kind, "remote", c.remote}
+	switch {
+	case errors.Is(err, errClientClosed), code == wire.CloseNormal && (errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed)):
+		c.h.log.Debug("connection closed", attrs...)
+	case code == wire.CloseShutdown:
+		c.h.log.Debug("connection closed", append(attrs, "reason", reason)...)
+	case code != 0 && code != wire.CloseNormal:
+		c.h.log.Warn("connection closed", append(attrs, "code", uint16(code), "reason", code.String()+": "+reason)...)
+	default:
+		c.h.log.Info("connection lost", append(attrs, "err", err)...)
+	}
+}

@@ -1,0 +1,30 @@
+// Package hub is the ipcbus server: the broker that native clients reach
+// over a Unix socket or TCP, and the bridge that renderers reach over a
+// WebSocket, sharing one router so that every peer reaches every other.
+//
+//	h, err := hub.New(hub.Config{UnixPath: "/run/user/1000/ipcbus.sock"})
+//	if err != nil { ... }
+//	go h.Serve(ctx)        // until ctx is done or Shutdown
+//	...
+//	h.Shutdown(ctx)        // tells every client to reconnect later, then waits
+//
+// # Connections
+//
+// Each connection has one reader and one writer goroutine. Frames for a
+// connection go to its outbound queue, bounded by Config.MaxPendingBytes;
+// the writer sends everything queued in one batch. A connection whose queue
+// is full is closed with wire.CloseSlowConsumer: the peer publishing is never
+// slowed by it. A connection that sends a malformed frame, an unknown kind,
+// a frame over Config.MaxFrameBytes, a frame for a peer of another
+// connection, or no hello within Config.HandshakeTimeout is closed with a
+// reason in a close frame, and one log line; nothing else is affected.
+//
+// # Routing
+//
+// A send is encoded once, whatever the number of subscribers: the hub reads
+// only the frame header and forwards the payload bytes it received. A
+// request goes to every listening peer; the first answer settles it. The
+// hub answers at once when no peer listens, and when every peer that got the
+// request has left. Requests on wire.ChannelQueryState and
+// wire.ChannelServiceAvailable are answered by the hub itself.
+package hub

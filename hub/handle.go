@@ -1,0 +1,254 @@
+package hub
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/ipcbus/ipcbus/shared/wire"
+)
+
+// handle processes one frame from the client; an error closes the
+// connection (a *wire.CloseError carries the code and reason to send).
+func (c *conn) handle(f *wire.Frame) error {
+	switch f.Kind {
+	case wire.KindSend:
+		return c.onSend(f)
+	case wire.KindRequest:
+		return c.onRequest(f)
+	case wire.KindResponse:
+		return c.onResponse(f)
+	case wire.KindSubscribe, wire.KindUnsubscribe:
+		return c.onSubscription(f)
+	case wire.KindCancel:
+		c.h.requests.cancel(c, f.ID)
+	case wire.KindPeerAdd:
+		return c.onPeerAdd(f)
+	case wire.KindPeerRemove:
+		p, err := c.ownPeer(f)
+		if err != nil {
+			return err
+		}
+		c.h.removePeer(p)
+	case wire.KindPing:
+		pong, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPong, ID: f.ID})
+		c.enqueue(pong)
+	case wire.KindPong:
+	case wire.KindClose:
+		c.setReason(wire.CloseNormal, "closed by the client")
+		return errClientClosed
+	default:
+		return fault(wire.CloseProtocolError, "unexpected %v from a client", f.Kind)
+	}
+	return nil
+}
+
+// ownPeer returns the peer f is sent as, which must belong to c.
+func (c *conn) ownPeer(f *wire.Frame) (*peer, error) {
+	p := c.peers[f.Peer] // c.peers changes only on this goroutine
+	if p == nil {
+		return nil, fault(wire.ClosePolicy, "%v as peer %d, which is not a peer of this connection", f.Kind, f.Peer)
+	}
+	return p, nil
+}
+
+func checkChannel(f *wire.Frame) error {
+	if !wire.ValidChannel(f.Channel) {
+		return fault(wire.ClosePolicy, "%v with an invalid channel name (empty or over %d bytes)", f.Kind, wire.MaxChannelBytes)
+	}
+	return nil
+}
+
+// checkArgs checks that a send or request carries an args array.
+func checkArgs(f *wire.Frame) error {
+	if len(f.Body) == 0 {
+		return nil
+	}
+	if c := f.Body[0]; c&0xf0 != 0x90 && c != 0xdc && c != 0xdd {
+		return fault(wire.CloseProtocolError, "%v args are not an array", f.Kind)
+	}
+	return nil
+}
+
+func (c *conn) onPeerAdd(f *wire.Frame) error {
+	var info wire.PeerInfo
+	if err := decode(f.Body, &info); err != nil {
+		return fault(wire.CloseProtocolError, "bad peer.add: %v", err)
+	}
+	if len(info.Name) > wire.MaxNameBytes || !utf8.ValidString(info.Name) {
+		return fault(wire.ClosePolicy, "peer name not UTF-8 or over %d bytes", wire.MaxNameBytes)
+	}
+	if len(c.peers) >= c.h.cfg.MaxPeersPerConn {
+		reason, _ := encode(fmt.Sprintf("too many peers on one connection (limit %d)", c.h.cfg.MaxPeersPerConn))
+		b, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerAdded, ID: f.ID, Code: 1, Body: reason})
+		c.enqueue(b)
+		return nil
+	}
+	if info.Process == (wire.Process{}) {
+		info.Process = c.process
+	}
+	p := &peer{c: c, subs: make(map[string]struct{})}
+	p.info = wire.Peer{ID: c.h.nextPeer.Add(1), Name: info.Name, Process: info.Process}
+	var err error
+	if p.raw, err = encode(p.info); err != nil {
+		return err
+	}
+	c.h.router.addPeer(p)
+	b, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerAdded, ID: f.ID, Peer: p.info.ID, Body: p.raw})
+	c.enqueue(b)
+	return nil
+}
+
+// removePeer takes p off the bus and fails the requests only it could answer.
+func (h *Hub) removePeer(p *peer) {
+	h.router.removePeer(p)
+	for _, r := range h.requests.dropPeer(p) {
+		h.answer(r, wire.StatusResponderGone, h.self, nil)
+	}
+}
+
+// removeConnPeers removes every peer of c.
+func (h *Hub) removeConnPeers(c *conn) {
+	h.router.mu.RLock()
+	peers := make([]*peer, 0, len(c.peers))
+	for _, p := range c.peers {
+		peers = append(peers, p)
+	}
+	h.router.mu.RUnlock()
+	for _, p := range peers {
+		h.removePeer(p)
+	}
+}
+
+func (c *conn) onSubscription(f *wire.Frame) error {
+	p, err := c.ownPeer(f)
+	if err != nil {
+		return err
+	}
+	if err := checkChannel(f); err != nil {
+		return err
+	}
+	if f.Kind == wire.KindUnsubscribe {
+		c.h.router.unsubscribe(p, f.Channel)
+		return nil
+	}
+	if !c.h.router.subscribe(p, f.Channel, c.h.cfg.MaxSubscriptionsPerConn) {
+		return fault(wire.CloseLimit, "too many subscriptions on one connection (limit %d)", c.h.cfg.MaxSubscriptionsPerConn)
+	}
+	return nil
+}
+
+// message encodes the frame that delivers a send or request: once per
+// message, whatever the number of subscribers, reusing the payload bytes.
+func message(channel string, to, id uint64, sender, body []byte) []byte {
+	f := wire.Frame{Kind: wire.KindMessage, Channel: channel, To: wire.Target{Peer: to}, ID: id, Sender: sender}
+	b, _ := wire.AppendHeader(make([]byte, 0, 32+len(channel)+len(sender)+len(body)), &f)
+	if len(body) == 0 {
+		return append(b, 0x90)
+	}
+	return append(b, body...)
+}
+
+func (c *conn) onSend(f *wire.Frame) error {
+	p, err := c.ownPeer(f)
+	if err != nil {
+		return err
+	}
+	if err := checkChannel(f); err != nil {
+		return err
+	}
+	if err := checkArgs(f); err != nil {
+		return err
+	}
+	h := c.h
+	var buf [8]delivery
+	h.router.mu.RLock()
+	ds := h.router.match(f.Channel, f.To, buf[:0], nil)
+	h.router.mu.RUnlock()
+	h.deliver(ds, f.Channel, 0, p.raw, f.Body)
+	return nil
+}
+
+// deliver sends one message to each delivery, encoding it once for all
+// the deliveries that address every listener of their connection.
+func (h *Hub) deliver(ds []delivery, channel string, id uint64, sender, body []byte) {
+	var shared []byte
+	for _, d := range ds {
+		if d.to == 0 {
+			if shared == nil {
+				shared = message(channel, 0, id, sender, body)
+			}
+			d.c.enqueue(shared)
+		} else {
+			d.c.enqueue(message(channel, d.to, id, sender, body))
+		}
+	}
+}
+
+func (c *conn) onRequest(f *wire.Frame) error {
+	p, err := c.ownPeer(f)
+	if err != nil {
+		return err
+	}
+	if err := checkChannel(f); err != nil {
+		return err
+	}
+	if err := checkArgs(f); err != nil {
+		return err
+	}
+	h := c.h
+	if answer, ok := h.hubQuery(f); ok {
+		r := &hubRequest{requester: c, clientID: f.ID, channel: f.Channel}
+		h.answer(r, wire.StatusResolved, h.self, answer)
+		return nil
+	}
+	var buf [8]delivery
+	h.router.mu.RLock()
+	r, ok := h.requests.add(c, f.ID, f.Channel, h.cfg.MaxRequestsPerConn)
+	var ds []delivery
+	if ok {
+		ds = h.router.match(f.Channel, f.To, buf[:0], func(q *peer) { h.requests.addResponder(r, q) })
+	}
+	h.router.mu.RUnlock()
+	if !ok {
+		reason, _ := encode(fmt.Sprintf("too many requests in flight on one connection (limit %d)", h.cfg.MaxRequestsPerConn))
+		h.answer(&hubRequest{requester: c, clientID: f.ID, channel: f.Channel}, wire.StatusRefused, h.self, reason)
+		return nil
+	}
+	if len(ds) == 0 {
+		if r := h.requests.settle(r.id); r != nil {
+			h.answer(r, wire.StatusNoListener, h.self, nil)
+		}
+		return nil
+	}
+	h.deliver(ds, f.Channel, r.id, p.raw, f.Body)
+	return nil
+}
+
+func (c *conn) onResponse(f *wire.Frame) error {
+	h := c.h
+	if wire.Status(f.Code) == wire.StatusNoListener && f.Peer == 0 { // the connection declines
+		r, issued := h.requests.decline(f.ID, c)
+		if !issued {
+			return fault(wire.CloseProtocolError, "response to request %d, which was never made", f.ID)
+		}
+		if r != nil {
+			h.answer(r, wire.StatusNoListener, h.self, nil)
+		}
+		return nil
+	}
+	p, err := c.ownPeer(f)
+	if err != nil {
+		return err
+	}
+	if s := wire.Status(f.Code); s != wire.StatusResolved && s != wire.StatusRejected {
+		return fault(wire.CloseProtocolError, "response with status %d", f.Code)
+	}
+	r, issued := h.requests.answeredBy(f.ID, p)
+	if !issued {
+		return fault(wire.CloseProtocolError, "response to request %d, which was never made", f.ID)
+	}
+	if r != nil { // else settled already, or not this peer's to answer: dropped
+		h.answer(r, wire.Status(f.Code), p.raw, f.Body)
+	}
+	return nil
+}

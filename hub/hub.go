@@ -1,0 +1,226 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ipcbus/ipcbus/shared/wire"
+)
+
+// Hub is an ipcbus server. Make one with New; it is safe for concurrent use.
+type Hub struct {
+	cfg Config
+	log *slog.Logger
+
+	mu        sync.Mutex
+	listeners map[string]net.Listener // by kind: "unix", "tcp"
+	conns     map[*conn]struct{}
+	closing   bool
+	quit      chan struct{} // closed by Shutdown
+	wg        sync.WaitGroup
+
+	nextConn atomic.Uint64
+	nextPeer atomic.Uint64
+
+	router   router
+	requests requests
+	self     []byte // the hub's own peer, encoded, as the sender of its answers
+}
+
+// New validates cfg and returns a hub that is not yet listening.
+func New(cfg Config) (*Hub, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	h := &Hub{
+		cfg:       cfg,
+		log:       cfg.Logger.With("hub", cfg.Name),
+		listeners: make(map[string]net.Listener),
+		conns:     make(map[*conn]struct{}),
+		quit:      make(chan struct{}),
+	}
+	h.router.init()
+	h.requests.init()
+	h.self, err = encode(wire.Peer{Name: cfg.Name, Process: wire.Process{Type: "hub", PID: os.Getpid()}})
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Listen binds the configured listeners. Serve calls it if needed; call it
+// first to learn the addresses (Addr) before serving, or to report a busy
+// socket early.
+func (h *Hub) Listen() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return ErrClosed
+	}
+	if len(h.listeners) > 0 {
+		return nil
+	}
+	if h.cfg.UnixPath != "" {
+		l, err := listenUnix(h.cfg.UnixPath)
+		if err != nil {
+			return err
+		}
+		h.listeners["unix"] = l
+	}
+	if h.cfg.TCPAddr != "" {
+		l, err := listenTCP(h.cfg.TCPAddr)
+		if err != nil {
+			h.closeListenersLocked()
+			return err
+		}
+		h.listeners["tcp"] = l
+	}
+	return nil
+}
+
+// Addr returns the address a listener is bound to ("unix" or "tcp"), as
+// nativeclient.Dial takes it, or "" when that listener is not bound.
+func (h *Hub) Addr(kind string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	l := h.listeners[kind]
+	if l == nil {
+		return ""
+	}
+	return kind + ":" + l.Addr().String()
+}
+
+// Serve accepts connections until ctx is done or Shutdown is called. When
+// ctx ends it shuts the hub down, giving connections five seconds to close.
+// It returns nil once stopped, or the error that kept it from listening.
+func (h *Hub) Serve(ctx context.Context) error {
+	if err := h.Listen(); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	for kind, l := range h.listeners {
+		h.goTrackedLocked(func() { h.acceptLoop(kind, l) })
+	}
+	h.goTrackedLocked(h.pingLoop)
+	h.mu.Unlock()
+	h.log.Info("hub serving", "unix", h.Addr("unix"), "tcp", h.Addr("tcp"))
+	select {
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := h.Shutdown(sctx); err != nil && !errors.Is(err, ErrClosed) {
+			return err
+		}
+	case <-h.quit:
+	}
+	return nil
+}
+
+// Shutdown stops accepting, tells every connection the hub is shutting
+// down (a close code that says to reconnect later), and waits for them to
+// close and for every goroutine of the hub to end, or for ctx. When ctx
+// ends first it closes what is left and returns ctx's error.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	if h.closing {
+		h.mu.Unlock()
+		h.wg.Wait()
+		return nil
+	}
+	h.closing = true
+	close(h.quit)
+	h.closeListenersLocked()
+	conns := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		c.closeWith(wire.CloseShutdown, "hub shutting down")
+	}
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		for _, c := range conns {
+			c.abort()
+		}
+		<-done
+		return fmt.Errorf("hub: shutdown: %w", ctx.Err())
+	}
+}
+
+func (h *Hub) closeListenersLocked() {
+	for _, l := range h.listeners {
+		l.Close()
+	}
+}
+
+// goTrackedLocked starts fn as a goroutine Shutdown waits for; it refuses
+// once shutdown began. h.mu must be held.
+func (h *Hub) goTrackedLocked(fn func()) bool {
+	if h.closing {
+		return false
+	}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		fn()
+	}()
+	return true
+}
+
+func (h *Hub) acceptLoop(kind string, l net.Listener) {
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			select {
+			case <-h.quit:
+			default:
+				h.log.Error("accept failed", "listener", kind, "err", err)
+			}
+			return
+		}
+		if tc, ok := nc.(*net.TCPConn); ok {
+			tc.SetNoDelay(true)
+		}
+		h.serveConn(kind, nc.RemoteAddr().String(), newStreamTransport(nc, h.cfg))
+	}
+}
+
+// pingLoop pings connections that have been quiet for a ping interval and
+// closes those that left MaxPingsOut pings unanswered.
+func (h *Hub) pingLoop() {
+	t := time.NewTicker(h.cfg.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.quit:
+			return
+		case now := <-t.C:
+			h.mu.Lock()
+			conns := make([]*conn, 0, len(h.conns))
+			for c := range h.conns {
+				conns = append(conns, c)
+			}
+			h.mu.Unlock()
+			for _, c := range conns {
+				c.checkAlive(now, h.cfg.PingInterval, h.cfg.MaxPingsOut)
+			}
+		}
+	}
+}

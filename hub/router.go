@@ -1,0 +1,172 @@
+package hub
+
+import (
+	"sync"
+
+	"github.com/ipcbus/ipcbus/shared/wire"
+)
+
+// peer is a peer as the hub knows it.
+type peer struct {
+	info wire.Peer
+	raw  []byte // info, encoded once, sent as the sender of its messages
+	c    *conn
+	subs map[string]struct{} // guarded by router.mu
+
+	responding map[uint64]*hubRequest // requests it got and may answer; guarded by requests.mu
+}
+
+// route is the subscribers of one channel, grouped by connection so that a
+// broadcast sends one frame per connection however many of its peers listen.
+type route struct {
+	conns []*connSubs
+	index map[*conn]int // position in conns
+}
+
+type connSubs struct {
+	c     *conn
+	peers []*peer
+}
+
+// router maps channels to subscribers and peer ids to peers.
+type router struct {
+	mu       sync.RWMutex
+	channels map[string]*route
+	peers    map[uint64]*peer
+}
+
+func (r *router) init() {
+	r.channels = make(map[string]*route)
+	r.peers = make(map[uint64]*peer)
+}
+
+// subscribe adds p to channel; it reports false when p's connection is at
+// its subscription limit. Subscribing twice is one subscription.
+func (r *router) subscribe(p *peer, channel string, limit int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := p.subs[channel]; ok {
+		return true
+	}
+	if p.c.subCount >= limit {
+		return false
+	}
+	rt := r.channels[channel]
+	if rt == nil {
+		rt = &route{index: make(map[*conn]int)}
+		r.channels[channel] = rt
+	}
+	i, ok := rt.index[p.c]
+	if !ok {
+		i = len(rt.conns)
+		rt.index[p.c] = i
+		rt.conns = append(rt.conns, &connSubs{c: p.c})
+	}
+	cs := rt.conns[i]
+	cs.peers = append(cs.peers, p)
+	p.subs[channel] = struct{}{}
+	p.c.subCount++
+	return true
+}
+
+func (r *router) unsubscribe(p *peer, channel string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.unsubscribeLocked(p, channel)
+}
+
+func (r *router) unsubscribeLocked(p *peer, channel string) {
+	if _, ok := p.subs[channel]; !ok {
+		return
+	}
+	delete(p.subs, channel)
+	p.c.subCount--
+	rt := r.channels[channel]
+	i := rt.index[p.c]
+	cs := rt.conns[i]
+	for j, q := range cs.peers {
+		if q == p {
+			cs.peers = append(cs.peers[:j], cs.peers[j+1:]...)
+			break
+		}
+	}
+	if len(cs.peers) > 0 {
+		return
+	}
+	last := len(rt.conns) - 1
+	rt.conns[i] = rt.conns[last]
+	rt.index[rt.conns[i].c] = i
+	rt.conns[last] = nil
+	rt.conns = rt.conns[:last]
+	delete(rt.index, p.c)
+	if len(rt.conns) == 0 {
+		delete(r.channels, channel)
+	}
+}
+
+func (r *router) addPeer(p *peer) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.peers[p.info.ID] = p
+	p.c.peers[p.info.ID] = p
+}
+
+// removePeer unsubscribes p from everything and forgets it.
+func (r *router) removePeer(p *peer) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for ch := range p.subs {
+		r.unsubscribeLocked(p, ch)
+	}
+	delete(r.peers, p.info.ID)
+	delete(p.c.peers, p.info.ID)
+}
+
+// delivery is one frame for one connection.
+type delivery struct {
+	c  *conn
+	to uint64 // 0: every listening peer of c
+}
+
+// match appends the deliveries for a message on channel to target, and
+// calls onPeer for each peer it reaches. r.mu must be held.
+func (r *router) match(channel string, to wire.Target, out []delivery, onPeer func(*peer)) []delivery {
+	rt := r.channels[channel]
+	if rt == nil {
+		return out
+	}
+	switch {
+	case to.Peer != 0:
+		p := r.peers[to.Peer]
+		if p == nil {
+			return out
+		}
+		if _, ok := p.subs[channel]; ok {
+			out = append(out, delivery{c: p.c, to: p.info.ID})
+			if onPeer != nil {
+				onPeer(p)
+			}
+		}
+	case to.Process != nil:
+		for _, cs := range rt.conns {
+			for _, p := range cs.peers {
+				if p.info.Process.Matches(*to.Process) {
+					out = append(out, delivery{c: cs.c, to: p.info.ID})
+					if onPeer != nil {
+						onPeer(p)
+					}
+				}
+			}
+		}
+	default:
+		for _, cs := range rt.conns {
+			out = append(out, delivery{c: cs.c})
+			if onPeer != nil {
+				for _, p := range cs.peers {
+					onPeer(p)
+				}
+			}
+		}
+	}
+	return out
+}

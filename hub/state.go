@@ -1,0 +1,117 @@
+package hub
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ipcbus/ipcbus/shared/wire"
+)
+
+// State is a snapshot of the hub: its connections with their peers and
+// subscriptions, and every channel with its number of subscribed peers.
+type State struct {
+	Hub         string            `json:"hub" msgpack:"hub"`
+	Connections []ConnectionState `json:"connections" msgpack:"connections"`
+	Channels    []ChannelState    `json:"channels" msgpack:"channels"`
+}
+
+// ConnectionState is one connection in a State.
+type ConnectionState struct {
+	ID        uint64       `json:"id" msgpack:"id"`
+	Transport string       `json:"transport" msgpack:"transport"` // "unix", "tcp" or "ws"
+	Remote    string       `json:"remote" msgpack:"remote"`
+	Process   wire.Process `json:"process" msgpack:"process"`
+	Since     time.Time    `json:"since" msgpack:"since"`
+	Peers     []PeerState  `json:"peers" msgpack:"peers"`
+}
+
+// PeerState is one peer in a State, with the channels it listens to.
+type PeerState struct {
+	wire.Peer     `msgpack:",inline"`
+	Subscriptions []string `json:"subscriptions" msgpack:"subscriptions"`
+}
+
+// ChannelState is one channel in a State.
+type ChannelState struct {
+	Channel string `json:"channel" msgpack:"channel"`
+	Peers   int    `json:"peers" msgpack:"peers"` // subscribed peers
+}
+
+// State returns a snapshot of the hub, sorted by id and channel name.
+func (h *Hub) State() State {
+	s := State{Hub: h.cfg.Name, Connections: []ConnectionState{}, Channels: []ChannelState{}}
+	h.mu.Lock()
+	conns := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	sort.Slice(conns, func(i, j int) bool { return conns[i].id < conns[j].id })
+
+	h.router.mu.RLock()
+	defer h.router.mu.RUnlock()
+	for _, c := range conns {
+		if len(c.peers) == 0 && c.process == (wire.Process{}) {
+			continue // still in its handshake
+		}
+		cs := ConnectionState{ID: c.id, Transport: c.kind, Remote: c.remote, Process: c.process, Since: c.since, Peers: []PeerState{}}
+		for _, p := range c.peers {
+			ps := PeerState{Peer: p.info, Subscriptions: make([]string, 0, len(p.subs))}
+			for ch := range p.subs {
+				ps.Subscriptions = append(ps.Subscriptions, ch)
+			}
+			sort.Strings(ps.Subscriptions)
+			cs.Peers = append(cs.Peers, ps)
+		}
+		sort.Slice(cs.Peers, func(i, j int) bool { return cs.Peers[i].ID < cs.Peers[j].ID })
+		s.Connections = append(s.Connections, cs)
+	}
+	for ch, rt := range h.router.channels {
+		n := 0
+		for _, cs := range rt.conns {
+			n += len(cs.peers)
+		}
+		s.Channels = append(s.Channels, ChannelState{Channel: ch, Peers: n})
+	}
+	sort.Slice(s.Channels, func(i, j int) bool { return s.Channels[i].Channel < s.Channels[j].Channel })
+	return s
+}
+
+// ServiceCallChannel is the channel a service named name answers calls on.
+func ServiceCallChannel(name string) string {
+	return "/electron-ipc-bus/ipc-service/" + name + "/call"
+}
+
+// IsServiceAvailable reports whether a peer serves the service name: one
+// listens on its call channel.
+func (h *Hub) IsServiceAvailable(name string) bool {
+	h.router.mu.RLock()
+	defer h.router.mu.RUnlock()
+	return h.router.channels[ServiceCallChannel(name)] != nil
+}
+
+// hubQuery answers the requests the hub handles itself; ok is false for
+// any other channel.
+func (h *Hub) hubQuery(f *wire.Frame) (answer []byte, ok bool) {
+	switch f.Channel {
+	case wire.ChannelQueryState:
+		b, _ := encode(h.State())
+		return b, true
+	case wire.ChannelServiceAvailable:
+		var args []any
+		decode(f.Body, &args)
+		name := ""
+		if len(args) > 0 {
+			switch v := args[0].(type) {
+			case string:
+				name = v
+			case map[string]any:
+				name, _ = v["name"].(string)
+			}
+		}
+		b, _ := encode(name != "" && !strings.Contains(name, "/") && h.IsServiceAvailable(name))
+		return b, true
+	}
+	return nil, false
+}

@@ -1,0 +1,339 @@
+package bus
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ipcbus/ipcbus/shared/wire"
+)
+
+// Client is a peer of the bus: it sends, requests and listens. Make one
+// with NewClient (it owns its connection) or Conn.NewClient (it shares one).
+// Listeners may be added before Connect; they are live once connected.
+// Its methods are safe for concurrent use.
+type Client struct {
+	conn *Conn
+	owns bool
+	info wire.PeerInfo
+
+	em     emitter
+	status atomic.Int32 // StatusIdle, StatusConnecting, StatusConnected, StatusClosed
+
+	mu      sync.Mutex
+	ready   chan struct{} // closed when the current Connect attempt ends
+	connErr error
+	peer    Peer
+}
+
+// NewClient returns a client with a connection of its own, dialled on
+// Connect and closed on Close.
+func NewClient(dial Dialer, opts Options) *Client {
+	conn := NewConn(dial, opts)
+	name := conn.opts.Name
+	if name == "" {
+		name = fmt.Sprintf("%s-%d", conn.opts.Process.Type, conn.opts.Process.PID)
+	}
+	cl := conn.NewClient(name, Process{})
+	cl.owns = true
+	return cl
+}
+
+// NewClient returns a client that shares this connection. A zero process
+// takes the connection's.
+func (c *Conn) NewClient(name string, process Process) *Client {
+	if process == (Process{}) {
+		process = c.opts.Process
+	}
+	cl := &Client{conn: c, info: wire.PeerInfo{Name: name, Process: process}}
+	cl.em.onFirst = func(ch string) { cl.subscription(wire.KindSubscribe, ch) }
+	cl.em.onLast = func(ch string) { cl.subscription(wire.KindUnsubscribe, ch) }
+	return cl
+}
+
+// Conn returns the connection the client uses.
+func (cl *Client) Conn() *Conn { return cl.conn }
+
+// Peer returns the client's identity; its ID is zero until connected.
+func (cl *Client) Peer() Peer {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	if cl.peer.ID == 0 {
+		return Peer{Name: cl.info.Name, Process: cl.info.Process}
+	}
+	return cl.peer
+}
+
+// Status returns the client's state.
+func (cl *Client) Status() Status { return Status(cl.status.Load()) }
+
+// Connect connects the client's connection if needed and joins the bus as a
+// peer. A ctx without deadline gets Options.ConnectTimeout. Calls while a
+// Connect is under way wait for it; once connected, Connect returns nil.
+func (cl *Client) Connect(ctx context.Context) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cl.conn.opts.ConnectTimeout)
+		defer cancel()
+	}
+	cl.mu.Lock()
+	switch cl.Status() {
+	case StatusConnected:
+		cl.mu.Unlock()
+		return nil
+	case StatusClosed:
+		cl.mu.Unlock()
+		return ErrClosed
+	case StatusConnecting:
+		ready := cl.ready
+		cl.mu.Unlock()
+		select {
+		case <-ready:
+			cl.mu.Lock()
+			defer cl.mu.Unlock()
+			return cl.connErr
+		case <-ctx.Done():
+			return connectError(ctx.Err())
+		}
+	}
+	cl.status.Store(int32(StatusConnecting))
+	ready := make(chan struct{})
+	cl.ready = ready
+	cl.mu.Unlock()
+
+	err := cl.join(ctx)
+
+	cl.mu.Lock()
+	cl.connErr = err
+	if err != nil && cl.Status() == StatusConnecting {
+		cl.status.Store(int32(StatusIdle))
+	}
+	close(ready)
+	cl.mu.Unlock()
+	return err
+}
+
+func (cl *Client) join(ctx context.Context) error {
+	c := cl.conn
+	if err := c.Connect(ctx); err != nil {
+		return err
+	}
+	peer, err := c.addPeer(ctx, cl.info)
+	if err != nil {
+		return fmt.Errorf("ipcbus: connect: %w", err)
+	}
+	c.mu.Lock()
+	if c.Status() != StatusConnected {
+		c.mu.Unlock()
+		return c.Err()
+	}
+	c.clients[peer.ID] = cl
+	c.mu.Unlock()
+	cl.mu.Lock()
+	cl.peer = peer
+	cl.mu.Unlock()
+	// Subscribe the channels that got listeners before now. Holding the
+	// emitter's lock keeps a concurrent On from subscribing twice.
+	cl.em.mu.Lock()
+	if cl.Status() == StatusClosed {
+		cl.em.mu.Unlock()
+		return ErrClosed
+	}
+	cl.status.Store(int32(StatusConnected))
+	early := len(cl.em.byChan)
+	for ch := range cl.em.byChan {
+		cl.subscription(wire.KindSubscribe, ch)
+	}
+	cl.em.mu.Unlock()
+	if early > 0 {
+		// Listeners added before Connect are live when it returns.
+		return c.Flush(ctx)
+	}
+	return nil
+}
+
+// subscription tells the hub that a channel got its first listener or lost
+// its last. It runs under the emitter's lock, so it must not block.
+func (cl *Client) subscription(kind wire.Kind, channel string) {
+	if cl.Status() != StatusConnected {
+		return
+	}
+	f, _ := wire.Append(nil, &wire.Frame{Kind: kind, Channel: channel, Peer: cl.peer.ID})
+	cl.conn.push(context.Background(), f, false)
+}
+
+// Close leaves the bus: pending requests of this client fail with ErrClosed
+// and, for a client made by NewClient, the connection closes. Calls after
+// the first return ErrClosed.
+func (cl *Client) Close() error {
+	cl.em.mu.Lock()
+	prev := Status(cl.status.Swap(int32(StatusClosed)))
+	cl.em.mu.Unlock()
+	if prev == StatusClosed {
+		return ErrClosed
+	}
+	c := cl.conn
+	c.mu.Lock()
+	var mine []*pending
+	for id, p := range c.pending {
+		if p.client == cl {
+			mine = append(mine, p)
+			delete(c.pending, id)
+		}
+	}
+	if prev == StatusConnected {
+		delete(c.clients, cl.peer.ID)
+	}
+	c.mu.Unlock()
+	for _, p := range mine {
+		p.settle(result{err: ErrClosed})
+	}
+	if prev == StatusConnected && !cl.owns {
+		f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerRemove, Peer: cl.peer.ID})
+		c.push(context.Background(), f, false)
+	}
+	if cl.owns {
+		if err := c.Close(); err != nil && err != ErrClosed {
+			return err
+		}
+	}
+	return nil
+}
+
+// connEnded is called when the connection ends under a connected client.
+func (cl *Client) connEnded(cause error) {
+	cl.em.mu.Lock()
+	cl.status.Store(int32(StatusClosed))
+	cl.em.mu.Unlock()
+}
+
+// Send sends args on channel to every listener of every peer, this one's
+// included. It waits only while the outbound queue is full (see package
+// doc); ctx bounds that wait.
+func (cl *Client) Send(ctx context.Context, channel string, args ...any) error {
+	return cl.send(ctx, Target{}, channel, args)
+}
+
+// SendTo sends args on channel to the listeners of one peer, or of every
+// peer of one process.
+func (cl *Client) SendTo(ctx context.Context, to Target, channel string, args ...any) error {
+	return cl.send(ctx, to, channel, args)
+}
+
+func (cl *Client) send(ctx context.Context, to Target, channel string, args []any) error {
+	f, err := cl.frame(wire.KindSend, to, channel, 0, args)
+	if err != nil {
+		return fmt.Errorf("ipcbus: send on %q: %w", channel, err)
+	}
+	if err := cl.conn.push(ctx, f, true); err != nil {
+		return fmt.Errorf("ipcbus: send on %q: %w", channel, err)
+	}
+	return nil
+}
+
+// frame encodes a send or request frame, checking what the hub would refuse.
+func (cl *Client) frame(kind wire.Kind, to Target, channel string, id uint64, args []any) ([]byte, error) {
+	if cl.Status() != StatusConnected {
+		if cl.Status() == StatusClosed {
+			return nil, ErrClosed
+		}
+		return nil, ErrNotConnected
+	}
+	if !wire.ValidChannel(channel) {
+		return nil, fmt.Errorf("invalid channel name (empty, not UTF-8 or over %d bytes)", wire.MaxChannelBytes)
+	}
+	b, err := wire.AppendHeader(make([]byte, 0, 64), &wire.Frame{Kind: kind, Channel: channel, Peer: cl.peer.ID, To: to, ID: id})
+	if err != nil {
+		return nil, err
+	}
+	if b, err = encodeArgs(b, args); err != nil {
+		return nil, err
+	}
+	if max := cl.conn.MaxFrameBytes(); len(b) > max {
+		return nil, fmt.Errorf("%w: %d bytes, the hub's limit is %d", ErrFrameTooLarge, len(b), max)
+	}
+	return b, nil
+}
+
+// On adds a listener for channel after the others (Node's on/addListener).
+func (cl *Client) On(channel string, fn Listener) ListenerID {
+	return cl.em.add(channel, fn, nil)
+}
+
+// AddListener adds a listener for channel; with no option it is On.
+func (cl *Client) AddListener(channel string, fn Listener, opts ...ListenOption) ListenerID {
+	return cl.em.add(channel, fn, opts)
+}
+
+// Once adds a listener removed before its first call.
+func (cl *Client) Once(channel string, fn Listener) ListenerID {
+	return cl.em.add(channel, fn, []ListenOption{Once()})
+}
+
+// PrependListener adds a listener before the others.
+func (cl *Client) PrependListener(channel string, fn Listener) ListenerID {
+	return cl.em.add(channel, fn, []ListenOption{Prepend()})
+}
+
+// PrependOnceListener adds a once listener before the others.
+func (cl *Client) PrependOnceListener(channel string, fn Listener) ListenerID {
+	return cl.em.add(channel, fn, []ListenOption{Prepend(), Once()})
+}
+
+// Off removes one registration; it reports whether it was there.
+func (cl *Client) Off(channel string, id ListenerID) bool { return cl.em.remove(channel, id) }
+
+// RemoveListener is Off.
+func (cl *Client) RemoveListener(channel string, id ListenerID) bool {
+	return cl.em.remove(channel, id)
+}
+
+// RemoveAllListeners removes every listener of the channels given, or of
+// every channel when none is given.
+func (cl *Client) RemoveAllListeners(channels ...string) {
+	if len(channels) == 0 {
+		cl.em.removeAll("", true)
+	}
+	for _, ch := range channels {
+		cl.em.removeAll(ch, false)
+	}
+}
+
+// ListenerCount returns how many listeners channel has.
+func (cl *Client) ListenerCount(channel string) int { return cl.em.count(channel) }
+
+// Listeners describes the registrations of channel, in calling order.
+func (cl *Client) Listeners(channel string) []ListenerInfo { return cl.em.infos(channel) }
+
+// EventNames returns the channels that have listeners.
+func (cl *Client) EventNames() []string { return cl.em.channels() }
+
+// emit runs on the dispatch goroutine: it calls the client's listeners of
+// d's channel and reports whether there were any.
+func (cl *Client) emit(d *delivery, settled *atomic.Bool) bool {
+	if cl.Status() != StatusConnected {
+		return false
+	}
+	list := cl.em.snapshot(d.channel)
+	if len(list) == 0 {
+		return false
+	}
+	ev := &Event{Channel: d.channel, Sender: d.sender, To: d.to, args: d.args}
+	if d.reqID != 0 {
+		ev.Request = &Request{conn: cl.conn, id: d.reqID, channel: d.channel, responder: cl.peer.ID, settled: settled}
+	}
+	for _, l := range list {
+		cl.call(l, ev)
+	}
+	return true
+}
+
+func (cl *Client) call(l *listener, ev *Event) {
+	defer func() {
+		if v := recover(); v != nil {
+			cl.conn.opts.OnError(&PanicError{Channel: ev.Channel, Value: v})
+		}
+	}()
+	l.fn(ev)
+}

@@ -1,0 +1,587 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ipcbus/ipcbus/shared/wire"
+)
+
+// Status is the state of a Conn.
+type Status int32
+
+// Conn states.
+const (
+	StatusIdle Status = iota
+	StatusConnecting
+	StatusConnected
+	StatusClosed
+)
+
+func (s Status) String() string {
+	switch s {
+	case StatusIdle:
+		return "IDLE"
+	case StatusConnecting:
+		return "CONNECTING"
+	case StatusConnected:
+		return "CONNECTED"
+	case StatusClosed:
+		return "CLOSED"
+	}
+	return "UNKNOWN"
+}
+
+// Conn is one connection to a hub, carrying the frames of every Client
+// made on it. Its methods are safe for concurrent use.
+type Conn struct {
+	opts Options
+	dial Dialer
+
+	status  atomic.Int32
+	mu      sync.Mutex
+	ready   chan struct{} // closed when the current connect attempt ends
+	connErr error         // the last connect attempt's error
+	t       Transport
+	welcome wire.Welcome
+	clients map[uint64]*Client    // connected clients by peer id
+	adds    map[uint64]chan added // peer.add in flight, by handle
+	pending map[uint64]*pending   // requests in flight, by request id
+	pings   map[uint64]chan struct{} // Flush calls waiting for their pong
+	nextID  uint64
+	remote  *wire.CloseError // the hub's close frame, if it sent one
+	cause   error            // why the connection ended
+	done    chan struct{}    // closed when the connection has ended
+
+	out  *outbound
+	disp *dispatcher
+	wg   sync.WaitGroup // reader and writer
+
+	senders map[string]Peer // decoded sender peers; reader goroutine only
+}
+
+type added struct {
+	peer Peer
+	err  error
+}
+
+// NewConn returns a connection that dials with dial when first connected.
+func NewConn(dial Dialer, opts Options) *Conn {
+	opts = opts.withDefaults()
+	return &Conn{
+		opts:    opts,
+		dial:    dial,
+		clients: make(map[uint64]*Client),
+		adds:    make(map[uint64]chan added),
+		pending: make(map[uint64]*pending),
+		pings:   make(map[uint64]chan struct{}),
+		done:    make(chan struct{}),
+		senders: make(map[string]Peer),
+	}
+}
+
+// Status returns the connection's state.
+func (c *Conn) Status() Status { return Status(c.status.Load()) }
+
+// Done is closed when the connection has ended; Err then says why.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Err returns why the connection ended (nil while it is open). It matches
+// ErrClosed, and a *wire.CloseError when the hub gave a reason.
+func (c *Conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cause
+}
+
+// MaxFrameBytes is the hub's frame limit, known once connected.
+func (c *Conn) MaxFrameBytes() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.welcome.MaxFrameBytes > 0 {
+		return c.welcome.MaxFrameBytes
+	}
+	return wire.DefaultMaxFrameBytes
+}
+
+// Connect dials the hub and does the handshake. Calls while a handshake is
+// under way wait for it; calls once connected return nil at once. A ctx
+// without deadline gets Options.ConnectTimeout. A failed attempt may be
+// retried; Connect after Close returns ErrClosed.
+func (c *Conn) Connect(ctx context.Context) error {
+	c.mu.Lock()
+	switch c.Status() {
+	case StatusConnected:
+		c.mu.Unlock()
+		return nil
+	case StatusClosed:
+		c.mu.Unlock()
+		return ErrClosed
+	case StatusConnecting:
+		ready := c.ready
+		c.mu.Unlock()
+		select {
+		case <-ready:
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			return c.connErr
+		case <-ctx.Done():
+			return connectError(ctx.Err())
+		}
+	}
+	c.status.Store(int32(StatusConnecting))
+	ready := make(chan struct{})
+	c.ready = ready
+	c.mu.Unlock()
+
+	err := c.handshake(ctx)
+
+	c.mu.Lock()
+	c.connErr = err
+	if err != nil && c.Status() == StatusConnecting {
+		c.status.Store(int32(StatusIdle))
+	}
+	close(ready)
+	c.mu.Unlock()
+	return err
+}
+
+func connectError(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("ipcbus: connect: %w", ErrTimeout)
+	}
+	return fmt.Errorf("ipcbus: connect: %w", err)
+}
+
+func (c *Conn) handshake(ctx context.Context) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.opts.ConnectTimeout)
+		defer cancel()
+	}
+	t, err := c.dial(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return connectError(ctx.Err())
+		}
+		return fmt.Errorf("ipcbus: connect: %w", err)
+	}
+	// Until the welcome, ctx expiring closes the transport to unblock I/O.
+	stop := context.AfterFunc(ctx, func() { t.Close() })
+	welcome, err := c.greet(t)
+	if !stop() {
+		t.Close()
+		return connectError(ctx.Err())
+	}
+	if err != nil {
+		t.Close()
+		return err
+	}
+	if fl, ok := t.(FrameLimiter); ok && welcome.MaxFrameBytes > 0 {
+		fl.SetMaxFrame(welcome.MaxFrameBytes + wire.FrameOverheadBytes)
+	}
+	c.mu.Lock()
+	if c.Status() == StatusClosed { // closed while connecting
+		c.mu.Unlock()
+		t.Close()
+		return ErrClosed
+	}
+	c.t = t
+	c.welcome = welcome
+	c.out = newOutbound(c.opts.MaxOutboundBytes)
+	c.disp = newDispatcher(c.opts.MaxQueuedEvents, c.opts.MaxQueuedEventBytes)
+	c.status.Store(int32(StatusConnected))
+	c.mu.Unlock()
+	c.wg.Add(2)
+	go c.readLoop(t)
+	go c.writeLoop(t, c.out)
+	go c.disp.run(c.deliver, c.reportDrops)
+	return nil
+}
+
+// greet sends hello and reads the welcome, or the hub's reason to refuse.
+func (c *Conn) greet(t Transport) (wire.Welcome, error) {
+	var w wire.Welcome
+	body, err := encodeValue(nil, wire.Hello{Version: wire.Version, Token: c.opts.Token, Process: c.opts.Process})
+	if err != nil {
+		return w, err
+	}
+	hello, err := wire.Append(nil, &wire.Frame{Kind: wire.KindHello, Body: body})
+	if err != nil {
+		return w, err
+	}
+	if err := t.WriteFrames([][]byte{hello}); err != nil {
+		return w, fmt.Errorf("ipcbus: connect: %w", err)
+	}
+	b, err := t.ReadFrame()
+	if err != nil {
+		return w, fmt.Errorf("ipcbus: connect: %w", err)
+	}
+	f, err := wire.Decode(b)
+	if err != nil {
+		return w, fmt.Errorf("ipcbus: connect: %w", err)
+	}
+	switch f.Kind {
+	case wire.KindWelcome:
+		if _, err := decodeValue(f.Body, &w); err != nil {
+			return w, fmt.Errorf("ipcbus: connect: bad welcome: %w", err)
+		}
+		return w, nil
+	case wire.KindClose:
+		return w, fmt.Errorf("ipcbus: connect: %w", closeFrameError(&f))
+	}
+	return w, fmt.Errorf("ipcbus: connect: %w: hub sent %v before welcome", wire.ErrMalformed, f.Kind)
+}
+
+func closeFrameError(f *wire.Frame) *wire.CloseError {
+	var reason string
+	decodeValue(f.Body, &reason)
+	return &wire.CloseError{Code: wire.CloseCode(f.Code), Reason: reason}
+}
+
+// closedError is how the engine reports a connection that ended: it
+// matches ErrClosed and unwraps to the cause.
+type closedError struct{ cause error }
+
+func (e *closedError) Error() string        { return "ipcbus: closed: " + e.cause.Error() }
+func (e *closedError) Unwrap() error        { return e.cause }
+func (e *closedError) Is(target error) bool { return target == ErrClosed }
+
+// Close says goodbye to the hub, flushes what was queued and ends the
+// connection. Pending requests fail with ErrClosed. Close is idempotent;
+// calls after the first return ErrClosed.
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	switch c.Status() {
+	case StatusClosed:
+		c.mu.Unlock()
+		return ErrClosed
+	case StatusIdle, StatusConnecting:
+		c.status.Store(int32(StatusClosed))
+		c.cause = ErrClosed
+		close(c.done)
+		c.mu.Unlock()
+		return nil
+	}
+	out := c.out
+	c.mu.Unlock()
+	reason, _ := encodeValue(nil, "client closed")
+	bye, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindClose, Code: uint16(wire.CloseNormal), Body: reason})
+	out.finish(bye)
+	c.end(ErrClosed)
+	c.wg.Wait()
+	return nil
+}
+
+// end marks the connection closed once, fails what waits on it and stops
+// its goroutines. The writer still flushes if finish was called first.
+func (c *Conn) end(cause error) {
+	c.mu.Lock()
+	if c.Status() == StatusClosed {
+		c.mu.Unlock()
+		return
+	}
+	c.status.Store(int32(StatusClosed))
+	if c.remote != nil && cause != ErrClosed {
+		cause = c.remote
+	}
+	if cause != ErrClosed {
+		cause = &closedError{cause: cause}
+	}
+	c.cause = cause
+	waiting := c.pending
+	c.pending = map[uint64]*pending{}
+	adds := c.adds
+	c.adds = map[uint64]chan added{}
+	clients := c.clients
+	c.clients = map[uint64]*Client{}
+	close(c.done)
+	c.mu.Unlock()
+
+	for _, p := range waiting {
+		p.settle(result{err: cause})
+	}
+	for _, ch := range adds {
+		ch <- added{err: cause}
+	}
+	for _, cl := range clients {
+		cl.connEnded(cause)
+	}
+	c.disp.close()
+	if c.opts.OnClose != nil {
+		go c.opts.OnClose(cause)
+	}
+}
+
+func (c *Conn) writeLoop(t Transport, out *outbound) {
+	defer c.wg.Done()
+	defer t.Close()
+	var spare [][]byte
+	for range out.wake {
+		batch, n, stop := out.take(spare)
+		spare = batch // the written batch is the next queue to fill
+		if len(batch) > 0 {
+			err := t.WriteFrames(batch)
+			clear(batch)
+			out.release(n)
+			if err != nil {
+				out.close()
+				c.end(err)
+				return
+			}
+		}
+		if stop {
+			out.close()
+			return
+		}
+	}
+}
+
+func (c *Conn) readLoop(t Transport) {
+	defer c.wg.Done()
+	for {
+		b, err := t.ReadFrame()
+		if err != nil {
+			c.out.close()
+			c.end(err)
+			return
+		}
+		if err := c.handleFrame(b); err != nil {
+			c.protocolError(err)
+			return
+		}
+	}
+}
+
+// protocolError closes the connection because the hub sent nonsense.
+func (c *Conn) protocolError(err error) {
+	reason, _ := encodeValue(nil, err.Error())
+	bye, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindClose, Code: uint16(wire.CloseProtocolError), Body: reason})
+	c.out.finish(bye)
+	c.end(err)
+}
+
+func (c *Conn) handleFrame(b []byte) error {
+	f, err := wire.Decode(b)
+	if err != nil {
+		return err
+	}
+	switch f.Kind {
+	case wire.KindMessage:
+		d := delivery{channel: f.Channel, to: f.To.Peer, reqID: f.ID, args: append([]byte(nil), f.Body...)}
+		if d.sender, err = c.sender(f.Sender); err != nil {
+			return err
+		}
+		if !c.disp.push(d) && d.reqID != 0 {
+			c.decline(d.reqID)
+		}
+	case wire.KindResponse:
+		c.mu.Lock()
+		p := c.pending[f.ID]
+		delete(c.pending, f.ID)
+		c.mu.Unlock()
+		if p == nil {
+			return nil // settled already (timed out or cancelled)
+		}
+		r := result{status: wire.Status(f.Code), body: append([]byte(nil), f.Body...)}
+		if r.sender, err = c.sender(f.Sender); err != nil {
+			return err
+		}
+		p.settle(r)
+	case wire.KindPeerAdded:
+		c.mu.Lock()
+		ch := c.adds[f.ID]
+		delete(c.adds, f.ID)
+		c.mu.Unlock()
+		if ch == nil { // its Connect gave up: take the peer back
+			if f.Code == 0 {
+				rm, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerRemove, Peer: f.Peer})
+				c.out.push(context.Background(), rm, false)
+			}
+			return nil
+		}
+		var a added
+		if f.Code != 0 {
+			var reason string
+			decodeValue(f.Body, &reason)
+			a.err = fmt.Errorf("%w: %s", ErrRefused, reason)
+		} else if _, err := decodeValue(f.Body, &a.peer); err != nil {
+			return err
+		}
+		ch <- a
+	case wire.KindPing:
+		pong, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPong, ID: f.ID})
+		c.out.push(context.Background(), pong, false)
+	case wire.KindPong:
+		c.mu.Lock()
+		if ch := c.pings[f.ID]; ch != nil {
+			delete(c.pings, f.ID)
+			close(ch)
+		}
+		c.mu.Unlock()
+	case wire.KindClose:
+		c.mu.Lock()
+		c.remote = closeFrameError(&f)
+		c.mu.Unlock()
+	default:
+		return fmt.Errorf("%w: unexpected %v from the hub", wire.ErrMalformed, f.Kind)
+	}
+	return nil
+}
+
+// sender decodes the raw sender peer of a frame, caching by its bytes.
+func (c *Conn) sender(raw []byte) (Peer, error) {
+	if p, ok := c.senders[string(raw)]; ok {
+		return p, nil
+	}
+	var p Peer
+	if len(raw) > 0 {
+		if _, err := decodeValue(raw, &p); err != nil {
+			return p, fmt.Errorf("%w: sender: %v", wire.ErrMalformed, err)
+		}
+	}
+	if len(c.senders) >= 4096 {
+		clear(c.senders)
+	}
+	c.senders[string(raw)] = p
+	return p, nil
+}
+
+func (c *Conn) reportDrops(total uint64) {
+	c.opts.OnError(fmt.Errorf("%w (%d dropped so far)", ErrSlowConsumer, total))
+}
+
+// Dropped returns how many events were dropped because the dispatch queue
+// was full.
+func (c *Conn) Dropped() uint64 {
+	c.mu.Lock()
+	d := c.disp
+	c.mu.Unlock()
+	if d == nil {
+		return 0
+	}
+	return d.droppedCount()
+}
+
+// deliver runs on the dispatch goroutine: it hands one message to the
+// listeners of the local peers it is for.
+func (c *Conn) deliver(d *delivery) {
+	c.mu.Lock()
+	var targets []*Client
+	if d.to != 0 {
+		if cl := c.clients[d.to]; cl != nil {
+			targets = append(targets, cl)
+		}
+	} else {
+		for _, cl := range c.clients {
+			targets = append(targets, cl)
+		}
+	}
+	c.mu.Unlock()
+	var settled *atomic.Bool
+	if d.reqID != 0 {
+		settled = new(atomic.Bool)
+	}
+	heard := false
+	for _, cl := range targets {
+		if cl.emit(d, settled) {
+			heard = true
+		}
+	}
+	if d.reqID != 0 && !heard {
+		c.decline(d.reqID)
+	}
+}
+
+// decline tells the hub that no listener here takes request id, so that it
+// stops counting this connection among the request's responders.
+func (c *Conn) decline(id uint64) {
+	f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindResponse, ID: id, Code: uint16(wire.StatusNoListener)})
+	c.out.push(context.Background(), f, false)
+}
+
+// newID returns a fresh request id or peer handle.
+func (c *Conn) newID() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.nextID++
+	return c.nextID
+}
+
+// addPeer registers a peer with the hub and waits for its id.
+func (c *Conn) addPeer(ctx context.Context, info wire.PeerInfo) (Peer, error) {
+	body, err := encodeValue(nil, info)
+	if err != nil {
+		return Peer{}, err
+	}
+	handle := c.newID()
+	f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerAdd, ID: handle, Body: body})
+	ch := make(chan added, 1)
+	c.mu.Lock()
+	if c.Status() != StatusConnected {
+		c.mu.Unlock()
+		return Peer{}, ErrNotConnected
+	}
+	c.adds[handle] = ch
+	out := c.out
+	c.mu.Unlock()
+	if err := out.push(ctx, f, false); err != nil {
+		return Peer{}, err
+	}
+	select {
+	case a := <-ch:
+		return a.peer, a.err
+	case <-ctx.Done():
+		c.mu.Lock()
+		delete(c.adds, handle)
+		c.mu.Unlock()
+		// The hub may still add it: remove it should it arrive.
+		return Peer{}, connectError(ctx.Err())
+	}
+}
+
+// Flush waits until the hub has processed every frame queued before it (a
+// ping round trip): subscriptions made before Flush are then in place.
+func (c *Conn) Flush(ctx context.Context) error {
+	id := c.newID()
+	ch := make(chan struct{})
+	c.mu.Lock()
+	c.pings[id] = ch
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.pings, id)
+		c.mu.Unlock()
+	}()
+	f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPing, ID: id})
+	if err := c.push(ctx, f, false); err != nil {
+		return fmt.Errorf("ipcbus: flush: %w", err)
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-c.done:
+		return fmt.Errorf("ipcbus: flush: %w", c.Err())
+	case <-ctx.Done():
+		return fmt.Errorf("ipcbus: flush: %w", ctx.Err())
+	}
+}
+
+// push queues a frame for the hub.
+func (c *Conn) push(ctx context.Context, frame []byte, limited bool) error {
+	c.mu.Lock()
+	out := c.out
+	status := c.Status()
+	cause := c.cause
+	c.mu.Unlock()
+	switch status {
+	case StatusClosed:
+		return cause
+	case StatusConnected:
+		return out.push(ctx, frame, limited)
+	}
+	return ErrNotConnected
+}

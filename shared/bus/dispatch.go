@@ -1,0 +1,104 @@
+package bus
+
+import (
+	"sync"
+)
+
+// delivery is one message waiting for its listeners.
+type delivery struct {
+	channel string
+	sender  Peer
+	to      uint64
+	reqID   uint64 // hub request id, 0 for a send
+	args    []byte
+}
+
+// dispatcher runs deliveries in order on one goroutine. Its queue is bounded
+// in count and bytes; the reader never waits for it.
+type dispatcher struct {
+	mu       sync.Mutex
+	queue    []delivery
+	bytes    int
+	maxCount int
+	maxBytes int
+	wake     chan struct{}
+	closed   bool
+	dropped  uint64
+	episode  bool // a drop happened that is not yet reported
+}
+
+func newDispatcher(maxCount, maxBytes int) *dispatcher {
+	return &dispatcher{maxCount: maxCount, maxBytes: maxBytes, wake: make(chan struct{}, 1)}
+}
+
+// push queues d; it reports false (and counts a drop) when the queue is full.
+func (q *dispatcher) push(d delivery) bool {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return false
+	}
+	if len(q.queue) >= q.maxCount || (len(q.queue) > 0 && q.bytes+len(d.args) > q.maxBytes) {
+		q.dropped++
+		q.episode = true
+		q.mu.Unlock()
+		q.signal()
+		return false
+	}
+	q.queue = append(q.queue, d)
+	q.bytes += len(d.args)
+	q.mu.Unlock()
+	q.signal()
+	return true
+}
+
+func (q *dispatcher) signal() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// close stops the dispatcher once what is queued has run.
+func (q *dispatcher) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.signal()
+}
+
+// run calls deliver for each queued delivery and report for each drop
+// episode, until closed and drained.
+func (q *dispatcher) run(deliver func(*delivery), report func(dropped uint64)) {
+	var batch []delivery
+	for range q.wake {
+		for {
+			q.mu.Lock()
+			batch, q.queue = q.queue, batch[:0]
+			q.bytes = 0
+			episode, dropped, closed := q.episode, q.dropped, q.closed
+			q.episode = false
+			q.mu.Unlock()
+			if episode {
+				report(dropped)
+			}
+			for i := range batch {
+				deliver(&batch[i])
+				batch[i] = delivery{}
+			}
+			if len(batch) == 0 {
+				if closed {
+					return
+				}
+				break
+			}
+		}
+	}
+}
+
+// Dropped returns how many events were dropped because the queue was full.
+func (q *dispatcher) droppedCount() uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.dropped
+}

@@ -1,0 +1,30 @@
+// Package bus is the ipcbus client engine: peers, listeners with Node
+// EventEmitter semantics, send, request/response, and the connection that
+// carries them. It is transport-agnostic and compiles natively and for
+// GOOS=js GOARCH=wasm: package nativeclient gives it Unix-socket and TCP
+// transports, and the wasm client a browser WebSocket.
+//
+// # Connections and peers
+//
+// A Conn is one connection to a hub. A Client is a peer on a Conn, with its
+// own id, name, process identity and listeners; several Clients may share a
+// Conn (a renderer's page and frames do). A Client made with NewClient owns a
+// Conn of its own, which it closes when it closes.
+//
+// # Callbacks
+//
+// Listeners run one at a time, in arrival order, on the Conn's dispatch
+// goroutine, never on the goroutine that reads the connection. A listener
+// that blocks delays every later event of its Conn; one that panics is
+// recovered and reported through Options.OnError. Events that arrive while
+// the dispatch queue is full (Options.MaxQueuedEvents, MaxQueuedEventBytes)
+// are dropped, counted and reported as ErrSlowConsumer; a dropped request is
+// declined so that its requester does not wait for nothing.
+//
+// # Backpressure
+//
+// Send and Request wait while the outbound queue holds Options.MaxOutboundBytes,
+// until the writer makes room or ctx is done; with a ctx that is already
+// done they never wait and fail at once when the queue is full. Control
+// frames and responses are never held back.
+package bus

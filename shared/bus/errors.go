@@ -1,0 +1,73 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ipcbus/ipcbus/shared/wire"
+)
+
+// Errors of the client engine. Test for them with errors.Is.
+var (
+	// ErrClosed is returned by every call on a closed client or connection,
+	// and settles the requests pending when it closed.
+	ErrClosed = errors.New("ipcbus: closed")
+	// ErrNotConnected is returned by a call that needs Connect first.
+	ErrNotConnected = errors.New("ipcbus: not connected")
+	// ErrTimeout is returned when a request or a connect runs out of time.
+	// It also matches context.DeadlineExceeded and is a net.Error whose
+	// Timeout() is true.
+	ErrTimeout error = timeoutError{}
+	// ErrNoListener is returned at once by a request that no peer listens to.
+	ErrNoListener = errors.New("ipcbus: no listener on the channel")
+	// ErrResponderGone is returned when every peer that got a request left
+	// before answering.
+	ErrResponderGone = errors.New("ipcbus: responder disconnected")
+	// ErrRejected matches every *RejectedError.
+	ErrRejected = errors.New("ipcbus: request rejected")
+	// ErrRefused is returned when the hub refused a request (its reason follows).
+	ErrRefused = errors.New("ipcbus: refused by the hub")
+	// ErrFrameTooLarge is returned, without sending anything, for a message
+	// over the hub's frame limit. The connection stays open.
+	ErrFrameTooLarge = wire.ErrFrameTooLarge
+	// ErrSlowConsumer is reported through Options.OnError when events were
+	// dropped because the dispatch queue was full.
+	ErrSlowConsumer = errors.New("ipcbus: slow consumer, events dropped")
+	// ErrOutboundFull is returned by Send or Request when the outbound queue
+	// is full and ctx is done before room is made.
+	ErrOutboundFull = errors.New("ipcbus: outbound queue full")
+)
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "ipcbus: timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+func (timeoutError) Is(target error) bool {
+	return target == context.DeadlineExceeded
+}
+
+// RejectedError is a request's rejection by the peer that answered it.
+type RejectedError struct {
+	Channel string
+	Message string // the responder's reason
+	Peer    Peer   // the responder
+}
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("ipcbus: request on %q rejected by peer %d (%s): %s", e.Channel, e.Peer.ID, e.Peer.Name, e.Message)
+}
+
+// Is makes errors.Is(err, ErrRejected) true.
+func (e *RejectedError) Is(target error) bool { return target == ErrRejected }
+
+// PanicError reports a listener that panicked; the client goes on.
+type PanicError struct {
+	Channel string
+	Value   any
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("ipcbus: listener on %q panicked: %v", e.Channel, e.Value)
+}

@@ -1,0 +1,26 @@
+package bus
+
+// Event is what a listener receives: the channel, the peer that sent the
+// message and its arguments. Request is set when the message is a request.
+// An Event is only valid during the listener call that received it; copy
+// what you keep (Args decodes into fresh values).
+type Event struct {
+	Channel string
+	Sender  Peer
+	Request *Request
+	// To is the local peer the message was addressed to (SendTo/RequestTo),
+	// or zero when it went to every listener.
+	To   uint64
+	args []byte
+}
+
+// Args decodes the event's arguments, in order, into the pointers given;
+// pass nil to skip one. Fewer pointers than arguments is fine; missing
+// arguments leave their pointers untouched.
+func (e *Event) Args(dst ...any) error { return decodeArgs(e.args, dst) }
+
+// Values decodes every argument into a generic value.
+func (e *Event) Values() ([]any, error) { return decodeValues(e.args) }
+
+// RawArgs returns the msgpack array of arguments as received.
+func (e *Event) RawArgs() []byte { return e.args }

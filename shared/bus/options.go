@@ -1,0 +1,83 @@
+package bus
+
+import (
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/ipcbus/ipcbus/shared/wire"
+)
+
+// Peer, Process and Target are the protocol's, re-exported for callers.
+type (
+	Peer    = wire.Peer
+	Process = wire.Process
+	Target  = wire.Target
+)
+
+// ToPeer targets one peer.
+func ToPeer(p Peer) Target { return Target{Peer: p.ID} }
+
+// ToProcess targets every peer of the process p names (its non-zero fields).
+func ToProcess(p Process) Target { return Target{Process: &p} }
+
+// Options configure a Conn and the Clients on it. The zero value is usable:
+// each zero field means the default its comment gives.
+type Options struct {
+	// Name is the peer name of a Client made by NewClient. Default: the
+	// process type and pid, as "node-1234".
+	Name string
+	// Process is the identity announced in hello. Default: type "node" and
+	// this process's pid.
+	Process Process
+	// Token is sent in hello; hubs that require one refuse a wrong one.
+	Token string
+	// ConnectTimeout bounds Connect when its ctx has no deadline. Default 2 s.
+	ConnectTimeout time.Duration
+	// RequestTimeout is the deadline of a request whose ctx has none.
+	// Default 2000 ms, as electron-common-ipc; negative waits forever.
+	RequestTimeout time.Duration
+	// MaxOutboundBytes bounds the bytes queued for the hub by Send and
+	// Request. Default 64 MiB.
+	MaxOutboundBytes int
+	// MaxQueuedEvents and MaxQueuedEventBytes bound the events waiting for
+	// dispatch; past them events are dropped (see ErrSlowConsumer).
+	// Defaults 65536 events and 64 MiB.
+	MaxQueuedEvents     int
+	MaxQueuedEventBytes int
+	// OnError receives errors that belong to no call: a panicking listener
+	// (*PanicError), dropped events (ErrSlowConsumer). It runs on the
+	// dispatch goroutine. Default: log with slog.Default().
+	OnError func(error)
+	// OnClose is called once, on its own goroutine, when the connection
+	// ends, with the reason (a *wire.CloseError when the hub gave one).
+	OnClose func(error)
+}
+
+func (o Options) withDefaults() Options {
+	if o.Process.Type == "" {
+		o.Process.Type = wire.ProcessNode
+	}
+	if o.Process.PID == 0 {
+		o.Process.PID = os.Getpid()
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = 2 * time.Second
+	}
+	if o.RequestTimeout == 0 {
+		o.RequestTimeout = wire.DefaultRequestTimeout
+	}
+	if o.MaxOutboundBytes <= 0 {
+		o.MaxOutboundBytes = 64 << 20
+	}
+	if o.MaxQueuedEvents <= 0 {
+		o.MaxQueuedEvents = 65536
+	}
+	if o.MaxQueuedEventBytes <= 0 {
+		o.MaxQueuedEventBytes = 64 << 20
+	}
+	if o.OnError == nil {
+		o.OnError = func(err error) { slog.Default().Warn("ipcbus", "err", err) }
+	}
+	return o
+}

@@ -1,0 +1,221 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/ipcbus/ipcbus/shared/wire"
+)
+
+// Response is the answer to a request: the channel, the peer that resolved
+// it and its payload.
+type Response struct {
+	Channel string
+	Sender  Peer
+	payload []byte
+}
+
+// Decode decodes the payload into v, a pointer.
+func (r *Response) Decode(v any) error {
+	if _, err := decodeValue(r.payload, v); err != nil {
+		return fmt.Errorf("ipcbus: decode response into %T: %w", v, err)
+	}
+	return nil
+}
+
+// Value decodes the payload into a generic value.
+func (r *Response) Value() (any, error) { return decodeValue(r.payload, nil) }
+
+// Raw returns the msgpack payload as received.
+func (r *Response) Raw() []byte { return r.payload }
+
+// Request is the answering side of a request, as a listener gets it in
+// Event.Request. The first Resolve or Reject, by any listener of any local
+// peer, answers; later calls do nothing and return false.
+type Request struct {
+	conn      *Conn
+	id        uint64
+	channel   string
+	responder uint64
+	settled   *atomic.Bool
+}
+
+// Resolve answers the request with v. It reports whether this call answered
+// it; an error means v could not be encoded or the connection is gone.
+func (r *Request) Resolve(v any) (bool, error) {
+	return r.answer(wire.StatusResolved, v)
+}
+
+// Reject answers the request with a failure; the requester gets a
+// *RejectedError carrying msg.
+func (r *Request) Reject(msg string) (bool, error) {
+	return r.answer(wire.StatusRejected, msg)
+}
+
+// Settled reports whether the request was answered already.
+func (r *Request) Settled() bool { return r.settled.Load() }
+
+func (r *Request) answer(status wire.Status, v any) (bool, error) {
+	b, err := wire.AppendHeader(make([]byte, 0, 32), &wire.Frame{Kind: wire.KindResponse, Peer: r.responder, ID: r.id, Code: uint16(status)})
+	if err == nil {
+		b, err = encodeValue(b, v)
+	}
+	if err == nil && len(b) > r.conn.MaxFrameBytes() {
+		err = fmt.Errorf("%w: %d bytes, the hub's limit is %d", ErrFrameTooLarge, len(b), r.conn.MaxFrameBytes())
+	}
+	if err != nil {
+		// Tell the requester rather than leave it waiting.
+		if r.settled.CompareAndSwap(false, true) {
+			msg := fmt.Sprintf("response could not be sent: %v", err)
+			b, _ = wire.AppendHeader(nil, &wire.Frame{Kind: wire.KindResponse, Peer: r.responder, ID: r.id, Code: uint16(wire.StatusRejected)})
+			b, _ = encodeValue(b, msg)
+			r.conn.push(context.Background(), b, false)
+		}
+		return false, fmt.Errorf("ipcbus: answer request on %q: %w", r.channel, err)
+	}
+	if !r.settled.CompareAndSwap(false, true) {
+		return false, nil
+	}
+	if err := r.conn.push(context.Background(), b, false); err != nil {
+		return false, fmt.Errorf("ipcbus: answer request on %q: %w", r.channel, err)
+	}
+	return true, nil
+}
+
+// pending is a request waiting for its response.
+type pending struct {
+	client  *Client
+	channel string
+	ch      chan result // buffered 1; settle never blocks
+}
+
+type result struct {
+	status wire.Status
+	sender Peer
+	body   []byte
+	err    error
+}
+
+func (p *pending) settle(r result) {
+	select {
+	case p.ch <- r:
+	default:
+	}
+}
+
+// Request sends args on channel as a request and waits for the first
+// answer from any listener. A ctx without deadline gets
+// Options.RequestTimeout (2000 ms unless set; negative waits forever).
+// Errors: ErrTimeout, *RejectedError (ErrRejected), ErrNoListener at once
+// when nobody listens, ErrResponderGone, ErrClosed.
+func (cl *Client) Request(ctx context.Context, channel string, args ...any) (*Response, error) {
+	return cl.request(ctx, Target{}, channel, args)
+}
+
+// RequestTo is Request restricted to one peer, or to the peers of one process.
+func (cl *Client) RequestTo(ctx context.Context, to Target, channel string, args ...any) (*Response, error) {
+	return cl.request(ctx, to, channel, args)
+}
+
+func (cl *Client) request(ctx context.Context, to Target, channel string, args []any) (*Response, error) {
+	resp, err := cl.roundTrip(ctx, to, channel, args)
+	if err != nil {
+		var rej *RejectedError
+		if errors.As(err, &rej) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("ipcbus: request on %q: %w", channel, err)
+	}
+	return resp, nil
+}
+
+func (cl *Client) roundTrip(ctx context.Context, to Target, channel string, args []any) (*Response, error) {
+	c := cl.conn
+	timeout := time.Duration(0)
+	if _, ok := ctx.Deadline(); !ok && c.opts.RequestTimeout > 0 {
+		timeout = c.opts.RequestTimeout
+	}
+	id := c.newID()
+	f, err := cl.frame(wire.KindRequest, to, channel, id, args)
+	if err != nil {
+		return nil, err
+	}
+	p := &pending{client: cl, channel: channel, ch: make(chan result, 1)}
+	c.mu.Lock()
+	if c.Status() != StatusConnected {
+		err := c.cause
+		c.mu.Unlock()
+		if err == nil {
+			err = ErrNotConnected
+		}
+		return nil, err
+	}
+	c.pending[id] = p
+	c.mu.Unlock()
+	if err := c.push(ctx, f, true); err != nil {
+		cl.forget(id, false)
+		return nil, err
+	}
+	var expired <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case r := <-p.ch:
+		return r.response(channel)
+	case <-expired:
+		cl.forget(id, true)
+		return nil, ErrTimeout
+	case <-ctx.Done():
+		cl.forget(id, true)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, ErrTimeout
+		}
+		return nil, ctx.Err()
+	}
+}
+
+// forget drops a pending request; with cancel set it tells the hub too.
+func (cl *Client) forget(id uint64, cancel bool) {
+	c := cl.conn
+	c.mu.Lock()
+	_, ok := c.pending[id]
+	delete(c.pending, id)
+	c.mu.Unlock()
+	if ok && cancel {
+		f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindCancel, ID: id})
+		c.push(context.Background(), f, false)
+	}
+}
+
+func (r result) response(channel string) (*Response, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	switch r.status {
+	case wire.StatusResolved:
+		return &Response{Channel: channel, Sender: r.sender, payload: r.body}, nil
+	case wire.StatusRejected:
+		var msg string
+		if v, err := decodeValue(r.body, nil); err == nil {
+			if s, ok := v.(string); ok {
+				msg = s
+			} else {
+				msg = fmt.Sprint(v)
+			}
+		}
+		return nil, &RejectedError{Channel: channel, Message: msg, Peer: r.sender}
+	case wire.StatusNoListener:
+		return nil, ErrNoListener
+	case wire.StatusResponderGone:
+		return nil, ErrResponderGone
+	}
+	var reason string
+	decodeValue(r.body, &reason)
+	return nil, fmt.Errorf("%w: %s", ErrRefused, reason)
+}

@@ -1,0 +1,144 @@
+package wire
+
+import (
+	"unicode/utf8"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+const frameFields = 8
+
+// Frame is one protocol message. Channel, Sender and Body alias the buffer
+// a frame was decoded from; copy them to keep them past that buffer's life.
+type Frame struct {
+	Kind    Kind
+	Channel string
+	Peer    uint64
+	To      Target
+	ID      uint64
+	Code    uint16
+	Sender  []byte // raw msgpack Peer, set by the hub on message and response
+	Body    []byte // raw msgpack value, nil when absent
+}
+
+// AppendHeader appends every field of f but the body, which the caller
+// appends next (already encoded, or with AppendBody). Splitting the two
+// lets a router reuse the payload bytes it received.
+func AppendHeader(b []byte, f *Frame) ([]byte, error) {
+	b = appendArrayLen(b, frameFields)
+	b = appendUint(b, uint64(f.Kind))
+	b = appendString(b, f.Channel)
+	b = appendUint(b, f.Peer)
+	switch {
+	case f.To.Peer != 0:
+		b = appendUint(b, f.To.Peer)
+	case f.To.Process != nil:
+		p, err := msgpack.Marshal(f.To.Process)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, p...)
+	default:
+		b = appendNil(b)
+	}
+	b = appendUint(b, f.ID)
+	b = appendUint(b, uint64(f.Code))
+	b = appendRaw(b, f.Sender)
+	return b, nil
+}
+
+// Append appends the encoding of f, body included, to b.
+func Append(b []byte, f *Frame) ([]byte, error) {
+	b, err := AppendHeader(b, f)
+	if err != nil {
+		return nil, err
+	}
+	return appendRaw(b, f.Body), nil
+}
+
+// Decode parses one frame. Strings and raw values alias b. It checks that
+// the frame has the v1 layout, that its kind is known, that Sender and Body
+// are complete msgpack values and that nothing follows them.
+func Decode(b []byte) (Frame, error) {
+	var f Frame
+	n, rest, err := readArrayLen(b)
+	if err != nil {
+		return f, err
+	}
+	if n != frameFields {
+		return f, malformed("want %d fields, got %d", frameFields, n)
+	}
+	var u uint64
+	if u, rest, err = readUint(rest); err != nil {
+		return f, err
+	}
+	if u > 255 || !Kind(u).Valid() {
+		return f, malformed("unknown frame kind %d", u)
+	}
+	f.Kind = Kind(u)
+	var ch []byte
+	if ch, rest, err = readStr(rest); err != nil {
+		return f, err
+	}
+	if !utf8.Valid(ch) {
+		return f, malformed("channel is not UTF-8")
+	}
+	f.Channel = string(ch)
+	if f.Peer, rest, err = readUint(rest); err != nil {
+		return f, err
+	}
+	if rest, err = decodeTarget(rest, &f.To); err != nil {
+		return f, err
+	}
+	if f.ID, rest, err = readUint(rest); err != nil {
+		return f, err
+	}
+	if u, rest, err = readUint(rest); err != nil {
+		return f, err
+	}
+	if u > 0xffff {
+		return f, malformed("code %d out of range", u)
+	}
+	f.Code = uint16(u)
+	if f.Sender, rest, err = readRaw(rest); err != nil {
+		return f, err
+	}
+	if f.Body, rest, err = readRaw(rest); err != nil {
+		return f, err
+	}
+	if len(rest) != 0 {
+		return f, malformed("%d bytes after the frame", len(rest))
+	}
+	return f, nil
+}
+
+func decodeTarget(b []byte, t *Target) ([]byte, error) {
+	if len(b) == 0 {
+		return nil, malformed("want a target, got end of frame")
+	}
+	c := b[0]
+	if c&0xf0 == 0x80 || c == 0xde || c == 0xdf { // a map: a process
+		raw, rest, err := readRaw(b)
+		if err != nil {
+			return nil, err
+		}
+		var p Process
+		if err := msgpack.Unmarshal(raw, &p); err != nil {
+			return nil, malformed("target process: %v", err)
+		}
+		t.Process = &p
+		return rest, nil
+	}
+	v, rest, err := readUint(b)
+	if err != nil {
+		return nil, err
+	}
+	t.Peer = v
+	return rest, nil
+}
+
+// ValidChannel reports whether ch can name a channel: non-empty, UTF-8, at
+// most MaxChannelBytes.
+func ValidChannel(ch string) bool {
+	return ch != "" && len(ch) <= MaxChannelBytes && utf8.ValidString(ch)
+}
