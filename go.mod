@@ -3,6 +3,7 @@ module github.com/ipcbus/ipcbus
 go 1.26.8
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/vmihailenco/msgpack/v5 v5.4.1
 	go.uber.org/goleak v1.3.0
 )

@@ -3,6 +3,7 @@ package hub
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"time"
 
@@ -20,7 +21,25 @@ type Config struct {
 	// 127.0.0.1. Empty: no TCP listener.
 	TCPAddr string
 
-	// Token, when set, must be presented in every hello.
+	// WSAddr is the host:port of the WebSocket listener for renderers and
+	// pages (a bare ":port" binds 127.0.0.1). It also serves Web over HTTP.
+	// Empty: no WebSocket listener.
+	WSAddr string
+	// AllowedOrigins are the browser origins (scheme://host[:port]) allowed
+	// to open a WebSocket, besides the hub's own (http://127.0.0.1:PORT and
+	// http://localhost:PORT) and "file://". "null" admits opaque origins
+	// (sandboxed frames); "*" admits any origin. Requests without an Origin
+	// header (not from a browser) are admitted on the token alone.
+	AllowedOrigins []string
+	// Web, when set, is served over HTTP at / on the WebSocket listener:
+	// client.wasm, its loader, demo pages.
+	Web fs.FS
+
+	// Token, when set, must be presented by every connection: in hello, and
+	// for WebSockets also in the upgrade URL (?token=). When empty and
+	// WSAddr is set, the hub generates a random token for WebSockets alone
+	// (see Hub.Token): native listeners rely on the socket's permissions
+	// and the loopback interface.
 	Token string
 	// Name names the hub in logs and welcomes. Default "ipcbus".
 	Name string
@@ -53,8 +72,8 @@ type Config struct {
 }
 
 func (c Config) withDefaults() (Config, error) {
-	if c.UnixPath == "" && c.TCPAddr == "" {
-		return c, errors.New("hub: config: no listener (set UnixPath or TCPAddr)")
+	if c.UnixPath == "" && c.TCPAddr == "" && c.WSAddr == "" {
+		return c, errors.New("hub: config: no listener (set UnixPath, TCPAddr or WSAddr)")
 	}
 	if c.Name == "" {
 		c.Name = "ipcbus"

@@ -207,11 +207,8 @@ func (c *conn) readLoop() {
 
 func (c *conn) readFrames() error {
 	for {
-		b, err := c.t.ReadFrame()
+		b, err := c.readFrame()
 		if err != nil {
-			if errors.Is(err, wire.ErrFrameTooLarge) {
-				c.closeWith(wire.CloseFrameTooLarge, err.Error())
-			}
 			return err
 		}
 		c.lastRead.Store(time.Now().UnixNano())
@@ -231,6 +228,19 @@ func (c *conn) readFrames() error {
 	}
 }
 
+// readFrame reads the next frame; a frame the transport refuses closes
+// the connection with the matching reason.
+func (c *conn) readFrame() ([]byte, error) {
+	b, err := c.t.ReadFrame()
+	switch {
+	case errors.Is(err, wire.ErrFrameTooLarge):
+		c.closeWith(wire.CloseFrameTooLarge, err.Error())
+	case errors.Is(err, wire.ErrMalformed):
+		c.closeWith(wire.CloseProtocolError, err.Error())
+	}
+	return b, err
+}
+
 // fault is the error a frame handler returns to close its connection.
 func fault(code wire.CloseCode, format string, args ...any) error {
 	return &wire.CloseError{Code: code, Reason: fmt.Sprintf(format, args...)}
@@ -241,11 +251,8 @@ var errClientClosed = errors.New("closed by the client")
 
 // handshake reads hello and answers welcome, or closes with the reason.
 func (c *conn) handshake() error {
-	b, err := c.t.ReadFrame()
+	b, err := c.readFrame()
 	if err != nil {
-		if errors.Is(err, wire.ErrFrameTooLarge) {
-			c.closeWith(wire.CloseFrameTooLarge, err.Error())
-		}
 		return err
 	}
 	f, err := wire.Decode(b)

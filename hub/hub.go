@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,9 @@ type Hub struct {
 
 	router   router
 	requests requests
+	wsToken  string       // required by WebSocket upgrades
+	origins  []string     // browser origins allowed to upgrade
+	http     *http.Server // the WebSocket listener's server
 	self     []byte // the hub's own peer, encoded, as the sender of its answers
 }
 
@@ -46,6 +50,9 @@ func New(cfg Config) (*Hub, error) {
 		listeners: make(map[string]net.Listener),
 		conns:     make(map[*conn]struct{}),
 		quit:      make(chan struct{}),
+	}
+	if h.wsToken = cfg.Token; h.wsToken == "" && cfg.WSAddr != "" {
+		h.wsToken = randomToken()
 	}
 	h.router.init()
 	h.requests.init()
@@ -83,11 +90,21 @@ func (h *Hub) Listen() error {
 		}
 		h.listeners["tcp"] = l
 	}
+	if h.cfg.WSAddr != "" {
+		l, err := listenTCP(h.cfg.WSAddr)
+		if err != nil {
+			h.closeListenersLocked()
+			return err
+		}
+		h.listeners["ws"] = l
+		h.http = h.newHTTPServer(l.Addr().(*net.TCPAddr).Port)
+	}
 	return nil
 }
 
-// Addr returns the address a listener is bound to ("unix" or "tcp"), as
-// nativeclient.Dial takes it, or "" when that listener is not bound.
+// Addr returns the address a listener is bound to ("unix", "tcp" or "ws"),
+// as "unix:/path", "tcp:127.0.0.1:PORT" or "ws:127.0.0.1:PORT", or "" when
+// that listener is not bound.
 func (h *Hub) Addr(kind string) string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -107,11 +124,15 @@ func (h *Hub) Serve(ctx context.Context) error {
 	}
 	h.mu.Lock()
 	for kind, l := range h.listeners {
+		if kind == "ws" {
+			h.goTrackedLocked(func() { h.http.Serve(l) })
+			continue
+		}
 		h.goTrackedLocked(func() { h.acceptLoop(kind, l) })
 	}
 	h.goTrackedLocked(h.pingLoop)
 	h.mu.Unlock()
-	h.log.Info("hub serving", "unix", h.Addr("unix"), "tcp", h.Addr("tcp"))
+	h.log.Info("hub serving", "unix", h.Addr("unix"), "tcp", h.Addr("tcp"), "ws", h.Addr("ws"))
 	select {
 	case <-ctx.Done():
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -163,6 +184,9 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 func (h *Hub) closeListenersLocked() {
 	for _, l := range h.listeners {
 		l.Close()
+	}
+	if h.http != nil {
+		h.http.Close() // hijacked WebSockets are not its: they close as conns
 	}
 }
 

@@ -28,15 +28,21 @@ func DefaultUnixPath() string {
 
 // Addr is a parsed hub address.
 type Addr struct {
-	Network string // "unix" or "tcp"
-	Address string // a path, or host:port
+	Network string // "unix", "tcp" or "ws"
+	Address string // a path, host:port, or for "ws" the whole ws:// URL
 }
 
-func (a Addr) String() string { return a.Network + ":" + a.Address }
+func (a Addr) String() string {
+	if a.Network == "ws" {
+		return a.Address
+	}
+	return a.Network + ":" + a.Address
+}
 
-// ParseAddr parses a hub address: "unix:/path", "tcp:host:port", a bare
-// port number (TCP on 127.0.0.1), a bare "host:port", or a bare path. An
-// empty address means $IPCBUS_ADDR, else DefaultUnixPath.
+// ParseAddr parses a hub address: "unix:/path", "tcp:host:port", a
+// WebSocket URL "ws://host:port/ws?token=T", a bare port number (TCP on
+// 127.0.0.1), a bare "host:port", or a bare path. An empty address means
+// $IPCBUS_ADDR, else DefaultUnixPath.
 func ParseAddr(s string) (Addr, error) {
 	if s == "" {
 		s = os.Getenv(EnvAddr)
@@ -45,6 +51,8 @@ func ParseAddr(s string) (Addr, error) {
 		return Addr{Network: "unix", Address: DefaultUnixPath()}, nil
 	}
 	switch {
+	case strings.HasPrefix(s, "ws://"), strings.HasPrefix(s, "wss://"):
+		return Addr{Network: "ws", Address: s}, nil
 	case strings.HasPrefix(s, "unix:"):
 		p := strings.TrimPrefix(s, "unix:")
 		if p == "" {

@@ -21,6 +21,9 @@ func Dialer(addr string) (bus.Dialer, error) {
 		return nil, err
 	}
 	return func(ctx context.Context) (bus.Transport, error) {
+		if a.Network == "ws" {
+			return dialWS(ctx, a.Address, nil)
+		}
 		var d net.Dialer
 		nc, err := d.DialContext(ctx, a.Network, a.Address)
 		if err != nil {
