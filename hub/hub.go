@@ -35,7 +35,7 @@ type Hub struct {
 	wsToken  string       // required by WebSocket upgrades
 	origins  []string     // browser origins allowed to upgrade
 	http     *http.Server // the WebSocket listener's server
-	self     []byte // the hub's own peer, encoded, as the sender of its answers
+	self     []byte       // the hub's own peer, encoded, as the sender of its answers
 }
 
 // New validates cfg and returns a hub that is not yet listening.

@@ -59,4 +59,3 @@ func (t *wsTransport) Close() error {
 	t.cancel()
 	return t.ws.CloseNow()
 }
-

@@ -47,9 +47,9 @@ type Conn struct {
 	connErr error         // the last connect attempt's error
 	t       Transport
 	welcome wire.Welcome
-	clients map[uint64]*Client    // connected clients by peer id
-	adds    map[uint64]chan added // peer.add in flight, by handle
-	pending map[uint64]*pending   // requests in flight, by request id
+	clients map[uint64]*Client       // connected clients by peer id
+	adds    map[uint64]chan added    // peer.add in flight, by handle
+	pending map[uint64]*pending      // requests in flight, by request id
 	pings   map[uint64]chan struct{} // Flush calls waiting for their pong
 	nextID  uint64
 	remote  *wire.CloseError // the hub's close frame, if it sent one
