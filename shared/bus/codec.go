@@ -3,17 +3,16 @@ package bus
 import (
 	"bytes"
 	"fmt"
-	"sync"
+	"math"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
 
 // Payloads are msgpack: Go values encode as vmihailenco/msgpack/v5 encodes
 // them (time.Time as the timestamp extension, []byte as binary, structs by
-// their msgpack tags). Decoding into `any` gives nil, bool, integers,
-// float64, string, []byte, time.Time, []any and map[string]any.
-
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// their msgpack tags). Decoding into `any` gives nil, bool, int64 (uint64
+// above the int64 range), float64, string, []byte, time.Time, []any and
+// map[string]any, whatever width the sender encoded a number with.
 
 // encodeArgs appends the msgpack array of args to b.
 func encodeArgs(b []byte, args []any) ([]byte, error) {
@@ -69,9 +68,9 @@ func decodeStringMap(d *msgpack.Decoder) (any, error) {
 			return nil, err
 		}
 		if s, ok := k.(string); ok {
-			m[s] = v
+			m[s] = signed(v)
 		} else {
-			m[fmt.Sprint(k)] = v
+			m[fmt.Sprint(k)] = signed(v)
 		}
 	}
 	return m, nil
@@ -114,7 +113,7 @@ func decodeValues(raw []byte) ([]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ipcbus: decode arg %d: %w", i, err)
 		}
-		out = append(out, v)
+		out = append(out, signed(v))
 	}
 	return out, nil
 }
@@ -128,7 +127,47 @@ func decodeValue(raw []byte, dst any) (any, error) {
 	dec := newDecoder(raw)
 	defer msgpack.PutDecoder(dec)
 	if dst == nil {
-		return dec.DecodeInterface()
+		v, err := dec.DecodeInterface()
+		return signed(v), err
 	}
 	return nil, dec.Decode(dst)
+}
+
+// signed gives every decoded integer one type, int64 (uint64 only above
+// the int64 range), and every float float64, whatever width the sender
+// encoded it with. Arrays are converted in place; maps were converted by
+// decodeStringMap as they were built.
+func signed(v any) any {
+	switch x := v.(type) {
+	case int8:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case int:
+		return int64(x)
+	case uint8:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint:
+		if uint64(x) <= math.MaxInt64 {
+			return int64(x)
+		}
+		return uint64(x)
+	case uint64:
+		if x <= math.MaxInt64 {
+			return int64(x)
+		}
+	case float32:
+		return float64(x)
+	case []any:
+		for i, e := range x {
+			x[i] = signed(e)
+		}
+	}
+	return v
 }
