@@ -39,13 +39,15 @@ type conn struct {
 	// Guarded by h.requests.mu: this conn's requests, client id → hub id.
 	asked map[uint64]uint64
 
-	omu     sync.Mutex
-	queue   [][]byte
-	pending int // bytes queued or being written
-	state   int
-	code    wire.CloseCode
-	reason  string
-	wake    chan struct{}
+	omu        sync.Mutex
+	queue      [][]byte
+	pending    int           // bytes queued or being written
+	stall      chan struct{} // set while pending is over the high-water mark; closed below the low one
+	stallSpent time.Duration // publisher time spent waiting on this conn in the current episode
+	state      int
+	code       wire.CloseCode
+	reason     string
+	wake       chan struct{}
 
 	lastRead atomic.Int64 // unix nanoseconds of the last frame read
 	pingsOut atomic.Int32
@@ -97,6 +99,54 @@ func (c *conn) enqueue(frame []byte) bool {
 	return true
 }
 
+// Stalling: a connection whose queue passes three quarters of its limit
+// makes the publishers that feed it wait a little (stallWait per frame, at
+// most stallBudget in all until it drains below half), so that a burst does
+// not cut off a consumer that keeps up on average. One that does not drain
+// within the budget is left to reach its limit and be closed.
+const (
+	stallWait   = 20 * time.Millisecond
+	stallBudget = time.Second
+)
+
+// stalled returns the channel a publisher may wait on for c to drain, or
+// nil when c is not over its high-water mark or has used its budget.
+func (c *conn) stalled() chan struct{} {
+	c.omu.Lock()
+	defer c.omu.Unlock()
+	if c.state != connOpen || c.pending <= c.h.cfg.MaxPendingBytes/4*3 || c.stallSpent >= stallBudget {
+		return nil
+	}
+	if c.stall == nil {
+		c.stall = make(chan struct{})
+	}
+	return c.stall
+}
+
+// waitDrained waits, bounded, for c to drain below its low-water mark.
+func (c *conn) waitDrained(ch chan struct{}) {
+	start := time.Now()
+	t := time.NewTimer(stallWait)
+	select {
+	case <-ch:
+	case <-t.C:
+	}
+	t.Stop()
+	c.omu.Lock()
+	c.stallSpent += time.Since(start)
+	c.omu.Unlock()
+}
+
+// drainedLocked is called by the writer after writing: it ends a stall episode
+// once the queue is below half its limit.
+func (c *conn) drainedLocked() {
+	if c.stall != nil && c.pending < c.h.cfg.MaxPendingBytes/2 {
+		close(c.stall)
+		c.stall = nil
+		c.stallSpent = 0
+	}
+}
+
 func (c *conn) signal() {
 	select {
 	case c.wake <- struct{}{}:
@@ -117,6 +167,10 @@ func (c *conn) closeWith(code wire.CloseCode, reason string) {
 	c.code, c.reason = code, reason
 	if code == wire.CloseSlowConsumer {
 		c.queue, c.pending = nil, 0
+		if c.stall != nil {
+			close(c.stall)
+			c.stall = nil
+		}
 	}
 	body, _ := encode(reason)
 	f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindClose, Code: uint16(code), Body: body})
@@ -137,6 +191,10 @@ func (c *conn) abort() {
 	}
 	c.state = connClosed
 	c.queue, c.pending = nil, 0
+	if c.stall != nil {
+		close(c.stall)
+		c.stall = nil
+	}
 	c.omu.Unlock()
 	c.t.Close()
 	c.signal()
@@ -164,6 +222,7 @@ func (c *conn) writeLoop() {
 			clear(batch)
 			c.omu.Lock()
 			c.pending -= n
+			c.drainedLocked()
 			c.omu.Unlock()
 			if err != nil {
 				var ne net.Error

@@ -169,7 +169,9 @@ func (c *conn) onSend(f *wire.Frame) error {
 }
 
 // deliver sends one message to each delivery, encoding it once for all
-// the deliveries that address every listener of their connection.
+// the deliveries that address every listener of their connection. Then,
+// on the publisher's reader goroutine, it waits a bounded time for any
+// receiver over its high-water mark (see stallWait).
 func (h *Hub) deliver(ds []delivery, channel string, id uint64, sender, body []byte) {
 	var shared []byte
 	for _, d := range ds {
@@ -180,6 +182,11 @@ func (h *Hub) deliver(ds []delivery, channel string, id uint64, sender, body []b
 			d.c.enqueue(shared)
 		} else {
 			d.c.enqueue(message(channel, d.to, id, sender, body))
+		}
+	}
+	for _, d := range ds {
+		if ch := d.c.stalled(); ch != nil {
+			d.c.waitDrained(ch)
 		}
 	}
 }

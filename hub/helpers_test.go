@@ -1,0 +1,17 @@
+package hub_test
+
+import (
+	"context"
+	"time"
+
+	"github.com/ipcbus/ipcbus/hub"
+	"github.com/ipcbus/ipcbus/hub/hubtest"
+	"github.com/ipcbus/ipcbus/nativeclient"
+	"github.com/ipcbus/ipcbus/shared/bus"
+)
+
+func nativeDial(h *hub.Hub, opts *bus.Options) (*bus.Client, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return nativeclient.Dial(ctx, hubtest.Addr(h), opts)
+}
