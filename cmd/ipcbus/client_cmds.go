@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/ipcbus/ipcbus/nativeclient"
+	"github.com/ipcbus/ipcbus/shared/bus"
+	"github.com/ipcbus/ipcbus/shared/wire"
+)
+
+func init() {
+	commands["send"] = command{"CHANNEL [JSON_ARG...]", "send a message", runSend}
+	commands["request"] = command{"[--timeout D] CHANNEL [JSON_ARG...]", "send a request and print the answer", runRequest}
+	commands["listen"] = command{"[--reply JSON] CHANNEL...", "print each message on the channels as a JSON line", runListen}
+	commands["state"] = command{"", "print the hub's state as JSON", runState}
+}
+
+// clientFlags are the flags every client command takes.
+type clientFlags struct {
+	fs   *flag.FlagSet
+	addr *string
+	name *string
+}
+
+func newClientFlags(name string) clientFlags {
+	fs := flag.NewFlagSet("ipcbus "+name, flag.ContinueOnError)
+	return clientFlags{
+		fs:   fs,
+		addr: fs.String("addr", "", "hub address (default $"+nativeclient.EnvAddr+", else "+nativeclient.DefaultUnixPath()+")"),
+		name: fs.String("name", "ipcbus-"+name, "peer name"),
+	}
+}
+
+func (cf clientFlags) parse(args []string, minArgs int) bool {
+	if err := cf.fs.Parse(args); err != nil {
+		return false
+	}
+	if cf.fs.NArg() < minArgs {
+		fmt.Fprintf(os.Stderr, "%s: want at least %d argument(s)\n", cf.fs.Name(), minArgs)
+		cf.fs.Usage()
+		return false
+	}
+	return true
+}
+
+// dial connects a client, reporting failure on stderr.
+func (cf clientFlags) dial(ctx context.Context) (*bus.Client, bool) {
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	c, err := nativeclient.Dial(dctx, *cf.addr, &bus.Options{Name: *cf.name})
+	if err != nil {
+		a, _ := nativeclient.ParseAddr(*cf.addr)
+		fmt.Fprintf(os.Stderr, "ipcbus: cannot reach the hub at %s: %v\n", a, err)
+		return nil, false
+	}
+	return c, true
+}
+
+func fail(err error) int {
+	fmt.Fprintln(os.Stderr, err)
+	return exitFailed
+}
+
+func runSend(ctx context.Context, args []string, out io.Writer) int {
+	cf := newClientFlags("send")
+	if !cf.parse(args, 1) {
+		return exitUsage
+	}
+	values, err := parseJSONArgs(cf.fs.Args()[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ipcbus send:", err)
+		return exitUsage
+	}
+	c, ok := cf.dial(ctx)
+	if !ok {
+		return exitFailed
+	}
+	defer c.Close()
+	if err := c.Send(ctx, cf.fs.Arg(0), values...); err != nil {
+		return fail(err)
+	}
+	// The hub has routed the message once it answers a flush.
+	if err := c.Conn().Flush(ctx); err != nil {
+		return fail(err)
+	}
+	return exitOK
+}
+
+func runRequest(ctx context.Context, args []string, out io.Writer) int {
+	cf := newClientFlags("request")
+	timeout := cf.fs.Duration("timeout", wire.DefaultRequestTimeout, "how long to wait for the answer (negative: forever)")
+	if !cf.parse(args, 1) {
+		return exitUsage
+	}
+	values, err := parseJSONArgs(cf.fs.Args()[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ipcbus request:", err)
+		return exitUsage
+	}
+	c, ok := cf.dial(ctx)
+	if !ok {
+		return exitFailed
+	}
+	defer c.Close()
+	rctx := ctx
+	if *timeout > 0 {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(ctx, *timeout)
+		defer cancel()
+	}
+	resp, err := c.Request(rctx, cf.fs.Arg(0), values...)
+	if err != nil {
+		return fail(err)
+	}
+	v, err := resp.Value()
+	if err != nil {
+		return fail(err)
+	}
+	out.Write(marshalLine(jsonValue(v)))
+	return exitOK
+}
+
+// listenLine is what `ipcbus listen` prints for each message.
+type listenLine struct {
+	Channel string `json:"channel"`
+	Sender  any    `json:"sender"`
+	Args    []any  `json:"args"`
+	Request bool   `json:"request,omitempty"`
+}
+
+func runListen(ctx context.Context, args []string, out io.Writer) int {
+	cf := newClientFlags("listen")
+	reply := cf.fs.String("reply", "", "resolve each request with this JSON value")
+	if !cf.parse(args, 1) {
+		return exitUsage
+	}
+	var replyValue any
+	if *reply != "" {
+		v, err := parseJSON(*reply)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ipcbus listen: --reply is not JSON:", err)
+			return exitUsage
+		}
+		replyValue = v
+	}
+	c, ok := cf.dial(ctx)
+	if !ok {
+		return exitFailed
+	}
+	defer c.Close()
+	lines := make(chan []byte, 1024)
+	for _, ch := range cf.fs.Args() {
+		c.On(ch, func(e *bus.Event) {
+			values, err := e.Values()
+			if err != nil {
+				values = []any{map[string]string{"error": err.Error()}}
+			}
+			line := listenLine{Channel: e.Channel, Sender: e.Sender, Args: jsonValue(values).([]any), Request: e.Request != nil}
+			if e.Request != nil && *reply != "" {
+				e.Request.Resolve(replyValue)
+			}
+			lines <- marshalLine(line)
+		})
+	}
+	if err := c.Conn().Flush(ctx); err != nil {
+		return fail(err)
+	}
+	fmt.Fprintf(os.Stderr, "ipcbus: listening as peer %d on %v\n", c.Peer().ID, cf.fs.Args())
+	for {
+		select {
+		case l := <-lines:
+			out.Write(l)
+		case <-ctx.Done():
+			return exitOK
+		case <-c.Conn().Done():
+			err := c.Conn().Err()
+			var ce *wire.CloseError
+			if errors.As(err, &ce) && ce.Code.Reconnect() {
+				fmt.Fprintln(os.Stderr, "ipcbus: the hub closed the connection:", err)
+			}
+			return fail(err)
+		}
+	}
+}
+
+func runState(ctx context.Context, args []string, out io.Writer) int {
+	cf := newClientFlags("state")
+	if !cf.parse(args, 0) {
+		return exitUsage
+	}
+	c, ok := cf.dial(ctx)
+	if !ok {
+		return exitFailed
+	}
+	defer c.Close()
+	resp, err := c.Request(ctx, wire.ChannelQueryState)
+	if err != nil {
+		return fail(err)
+	}
+	v, err := resp.Value()
+	if err != nil {
+		return fail(err)
+	}
+	b, err := json.MarshalIndent(jsonValue(v), "", "  ")
+	if err != nil {
+		return fail(err)
+	}
+	out.Write(append(b, '\n'))
+	return exitOK
+}
