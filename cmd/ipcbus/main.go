@@ -37,10 +37,14 @@ const (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	os.Exit(code)
 }
 
-func run(args []string, out io.Writer) int {
+// run runs one command until it is done or ctx ends.
+func run(ctx context.Context, args []string, out io.Writer) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(out)
 		if len(args) == 0 {
@@ -54,8 +58,6 @@ func run(args []string, out io.Writer) int {
 		usage(os.Stderr)
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	return cmd.run(ctx, args[1:], out)
 }
 

@@ -1,0 +1,65 @@
+# ipcbus: `make run` builds and starts the hub with its demo; `make test`
+# installs what is missing and runs every test, browser tests included.
+
+GO      ?= go
+BIN     := bin
+WEBOUT  := $(BIN)/web
+CHROMIUM := /usr/lib/chromium/chromium
+WASM_PKGS := ./shared/... ./wasmclient/...
+FUZZTIME ?= 10s
+
+.PHONY: all build web run test vet fmt-check unit fuzz browser-deps browser-test bench bench-smoke clean
+
+all: build web
+
+## build: the ipcbus binary
+build:
+	$(GO) build -o $(BIN)/ipcbus ./cmd/ipcbus
+
+## web: client.wasm, wasm_exec.js and the web/ files, ready to serve
+web:
+	mkdir -p $(WEBOUT)
+	cp -R web/. $(WEBOUT)/
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(WEBOUT)/
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WEBOUT)/client.wasm ./wasmclient
+
+## run: the hub on its defaults (Unix socket, TCP 127.0.0.1:50494) with the
+## WebSocket listener and demo on 127.0.0.1:50495
+run: build web
+	$(BIN)/ipcbus serve --ws 127.0.0.1:50495 --web $(WEBOUT)
+
+## test: vet both targets, gofmt, every Go test with -race, a short fuzz run,
+## the browser tests in headless Chromium, and a smoke run of the benchmarks
+test: vet fmt-check unit fuzz browser-test bench-smoke
+
+vet:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./shared/wire
+
+## browser-deps: Debian's Chromium, installed when missing (needs root, as CI is)
+browser-deps:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing chromium (apt-get)"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
+
+browser-test: browser-deps
+	cd browsertests && $(GO) test -race -count=1 ./...
+
+bench:
+	cd bench && $(GO) run ./cmd/bench
+
+bench-smoke:
+	cd bench && $(GO) run ./cmd/bench -smoke
+
+clean:
+	rm -rf $(BIN)
