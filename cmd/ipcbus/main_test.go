@@ -144,4 +144,3 @@ func TestCLIErrors(t *testing.T) {
 		t.Errorf("unreachable hub exited %d", code)
 	}
 }
-
