@@ -45,7 +45,7 @@ func (h *Hub) newHTTPServer(port int) *http.Server {
 		"file://",
 	}
 	for _, o := range h.cfg.AllowedOrigins {
-		origins = append(origins, strings.TrimSuffix(strings.ToLower(o), "/"))
+		origins = append(origins, strings.ToLower(o))
 	}
 	h.origins = origins
 	return &http.Server{
@@ -60,7 +60,7 @@ func (h *Hub) originAllowed(origin string) bool {
 	if origin == "" {
 		return true // not a browser: the token decides
 	}
-	o := strings.TrimSuffix(strings.ToLower(origin), "/")
+	o := strings.ToLower(origin)
 	return slices.Contains(h.origins, o) || slices.Contains(h.origins, "*")
 }
 
