@@ -1,7 +1,6 @@
 package bus
 
 import (
-	"log/slog"
 	"os"
 	"time"
 
@@ -47,7 +46,8 @@ type Options struct {
 	MaxQueuedEventBytes int
 	// OnError receives errors that belong to no call: a panicking listener
 	// (*PanicError), dropped events (ErrSlowConsumer). It runs on the
-	// dispatch goroutine. Default: log with slog.Default().
+	// dispatch goroutine. Default: log with slog.Default() (natively; under
+	// js/wasm, print to the console, which keeps log/slog out of client.wasm).
 	OnError func(error)
 	// OnClose is called once, on its own goroutine, when the connection
 	// ends, with the reason (a *wire.CloseError when the hub gave one).
@@ -77,7 +77,7 @@ func (o Options) withDefaults() Options {
 		o.MaxQueuedEventBytes = 64 << 20
 	}
 	if o.OnError == nil {
-		o.OnError = func(err error) { slog.Default().Warn("ipcbus", "err", err) }
+		o.OnError = logError
 	}
 	return o
 }
