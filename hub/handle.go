@@ -101,6 +101,7 @@ func (c *conn) onPeerAdd(f *wire.Frame) error {
 // removePeer takes p off the bus and fails the requests only it could answer.
 func (h *Hub) removePeer(p *peer) {
 	h.router.removePeer(p)
+	h.forgetPeerServices(p)
 	for _, r := range h.requests.dropPeer(p) {
 		h.answer(r, wire.StatusResponderGone, h.self, nil)
 	}
@@ -160,6 +161,7 @@ func (c *conn) onSend(f *wire.Frame) error {
 		return err
 	}
 	h := c.h
+	h.observeServiceEvent(p, f) // before delivery: proxies that hear it may ask the hub
 	var buf [8]delivery
 	h.router.mu.RLock()
 	ds := h.router.match(f.Channel, f.To, buf[:0], nil)

@@ -2,7 +2,6 @@ package hub
 
 import (
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/ipcbus/ipcbus/shared/wire"
@@ -78,19 +77,6 @@ func (h *Hub) State() State {
 	return s
 }
 
-// ServiceCallChannel is the channel a service named name answers calls on.
-func ServiceCallChannel(name string) string {
-	return "/electron-ipc-bus/ipc-service/" + name + "/call"
-}
-
-// IsServiceAvailable reports whether a peer serves the service name: one
-// listens on its call channel.
-func (h *Hub) IsServiceAvailable(name string) bool {
-	h.router.mu.RLock()
-	defer h.router.mu.RUnlock()
-	return h.router.channels[ServiceCallChannel(name)] != nil
-}
-
 // hubQuery answers the requests the hub handles itself; ok is false for
 // any other channel.
 func (h *Hub) hubQuery(f *wire.Frame) (answer []byte, ok bool) {
@@ -110,7 +96,10 @@ func (h *Hub) hubQuery(f *wire.Frame) (answer []byte, ok bool) {
 				name, _ = v["name"].(string)
 			}
 		}
-		b, _ := encode(name != "" && !strings.Contains(name, "/") && h.IsServiceAvailable(name))
+		b, _ := encode(name != "" && h.IsServiceAvailable(name))
+		return b, true
+	case ChannelQueryServices:
+		b, _ := encode(h.Services())
 		return b, true
 	}
 	return nil, false
