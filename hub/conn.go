@@ -39,6 +39,9 @@ type conn struct {
 	// Guarded by h.requests.mu: this conn's requests, client id → hub id.
 	asked map[uint64]uint64
 
+	// Guarded by h.ports.mu: the relayed port ends on this conn, by its id for them.
+	ports map[uint64]*relay
+
 	omu        sync.Mutex
 	queue      [][]byte
 	pending    int           // bytes queued or being written
@@ -65,6 +68,7 @@ func (h *Hub) serveConn(kind, remote string, t transport) {
 		t:      t,
 		peers:  make(map[uint64]*peer),
 		asked:  make(map[uint64]uint64),
+		ports:  make(map[uint64]*relay),
 		wake:   make(chan struct{}, 1),
 	}
 	c.lastRead.Store(time.Now().UnixNano())
@@ -374,6 +378,7 @@ func (c *conn) teardown(err error) {
 	c.closeWith(wire.CloseNormal, "")
 	c.h.removeConnPeers(c)
 	c.h.requests.dropConn(c)
+	c.h.dropPorts(c)
 	c.h.mu.Lock()
 	delete(c.h.conns, c)
 	c.h.mu.Unlock()

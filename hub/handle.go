@@ -29,6 +29,10 @@ func (c *conn) handle(f *wire.Frame) error {
 			return err
 		}
 		c.h.removePeer(p)
+	case wire.KindPortMessage:
+		return c.onPortMessage(f)
+	case wire.KindPortClose:
+		c.onPortClose(f)
 	case wire.KindPing:
 		pong, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPong, ID: f.ID})
 		c.enqueue(pong)
@@ -140,8 +144,8 @@ func (c *conn) onSubscription(f *wire.Frame) error {
 
 // message encodes the frame that delivers a send or request: once per
 // message, whatever the number of subscribers, reusing the payload bytes.
-func message(channel string, to, id uint64, sender, body []byte) []byte {
-	f := wire.Frame{Kind: wire.KindMessage, Channel: channel, To: wire.Target{Peer: to}, ID: id, Sender: sender}
+func message(channel string, to, id uint64, sender []byte, ports []uint64, body []byte) []byte {
+	f := wire.Frame{Kind: wire.KindMessage, Channel: channel, To: wire.Target{Peer: to}, ID: id, Sender: sender, Ports: ports}
 	b, _ := wire.AppendHeader(make([]byte, 0, 32+len(channel)+len(sender)+len(body)), &f)
 	if len(body) == 0 {
 		return append(b, 0x90)
@@ -166,7 +170,44 @@ func (c *conn) onSend(f *wire.Frame) error {
 	h.router.mu.RLock()
 	ds := h.router.match(f.Channel, f.To, buf[:0], nil)
 	h.router.mu.RUnlock()
+	if len(f.Ports) > 0 {
+		return h.deliverWithPorts(c, ds, f, p.raw)
+	}
 	h.deliver(ds, f.Channel, 0, p.raw, f.Body)
+	return nil
+}
+
+// deliverWithPorts delivers a send that transfers ports. The ports go to one
+// connection: the sender's own when it is among the receivers (its client
+// hands the real ports over), else the first receiver, through relays.
+// The other receivers get the message without ports. Ports that reach no
+// one are closed at once.
+func (h *Hub) deliverWithPorts(src *conn, ds []delivery, f *wire.Frame, sender []byte) error {
+	for _, id := range f.Ports {
+		if id&wire.PortRelayBit != 0 {
+			return fault(wire.CloseProtocolError, "port id %#x has the relay bit set", id)
+		}
+	}
+	if len(ds) == 0 {
+		for _, id := range f.Ports {
+			h.closePortEnd(portEnd{src, id})
+		}
+		return nil
+	}
+	owner := 0
+	for i, d := range ds {
+		if d.c == src {
+			owner = i
+			break
+		}
+	}
+	ids := f.Ports
+	if ds[owner].c != src {
+		ids = h.bindPorts(src, ds[owner].c, f.Ports)
+	}
+	ds[owner].c.enqueue(message(f.Channel, ds[owner].to, 0, sender, ids, f.Body))
+	rest := append(ds[:owner:owner], ds[owner+1:]...)
+	h.deliver(rest, f.Channel, 0, sender, f.Body)
 	return nil
 }
 
@@ -179,11 +220,11 @@ func (h *Hub) deliver(ds []delivery, channel string, id uint64, sender, body []b
 	for _, d := range ds {
 		if d.to == 0 {
 			if shared == nil {
-				shared = message(channel, 0, id, sender, body)
+				shared = message(channel, 0, id, sender, nil, body)
 			}
 			d.c.enqueue(shared)
 		} else {
-			d.c.enqueue(message(channel, d.to, id, sender, body))
+			d.c.enqueue(message(channel, d.to, id, sender, nil, body))
 		}
 	}
 	for _, d := range ds {
@@ -197,6 +238,9 @@ func (c *conn) onRequest(f *wire.Frame) error {
 	p, err := c.ownPeer(f)
 	if err != nil {
 		return err
+	}
+	if len(f.Ports) > 0 {
+		return fault(wire.ClosePolicy, "ports cannot be transferred with a request")
 	}
 	if err := checkChannel(f); err != nil {
 		return err

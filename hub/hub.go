@@ -32,6 +32,7 @@ type Hub struct {
 
 	router   router
 	requests requests
+	ports    ports
 	services services     // services seen starting (services.go)
 	wsToken  string       // required by WebSocket upgrades
 	origins  []string     // browser origins allowed to upgrade

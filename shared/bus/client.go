@@ -311,7 +311,7 @@ func (cl *Client) EventNames() []string { return cl.em.channels() }
 
 // emit runs on the dispatch goroutine: it calls the client's listeners of
 // d's channel and reports whether there were any.
-func (cl *Client) emit(d *delivery, settled *atomic.Bool) bool {
+func (cl *Client) emit(d *delivery, settled *atomic.Bool, ports []*Port) bool {
 	if cl.Status() != StatusConnected {
 		return false
 	}
@@ -319,7 +319,7 @@ func (cl *Client) emit(d *delivery, settled *atomic.Bool) bool {
 	if len(list) == 0 {
 		return false
 	}
-	ev := &Event{Channel: d.channel, Sender: d.sender, To: d.to, args: d.args}
+	ev := &Event{Channel: d.channel, Sender: d.sender, To: d.to, Ports: ports, args: d.args}
 	if d.reqID != 0 {
 		ev.Request = &Request{conn: cl.conn, id: d.reqID, channel: d.channel, responder: cl.peer.ID, settled: settled}
 	}

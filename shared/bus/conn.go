@@ -41,20 +41,22 @@ type Conn struct {
 	opts Options
 	dial Dialer
 
-	status  atomic.Int32
-	mu      sync.Mutex
-	ready   chan struct{} // closed when the current connect attempt ends
-	connErr error         // the last connect attempt's error
-	t       Transport
-	welcome wire.Welcome
-	clients map[uint64]*Client       // connected clients by peer id
-	adds    map[uint64]chan added    // peer.add in flight, by handle
-	pending map[uint64]*pending      // requests in flight, by request id
-	pings   map[uint64]chan struct{} // Flush calls waiting for their pong
-	nextID  uint64
-	remote  *wire.CloseError // the hub's close frame, if it sent one
-	cause   error            // why the connection ended
-	done    chan struct{}    // closed when the connection has ended
+	status    atomic.Int32
+	mu        sync.Mutex
+	ready     chan struct{} // closed when the current connect attempt ends
+	connErr   error         // the last connect attempt's error
+	t         Transport
+	welcome   wire.Welcome
+	clients   map[uint64]*Client       // connected clients by peer id
+	adds      map[uint64]chan added    // peer.add in flight, by handle
+	pending   map[uint64]*pending      // requests in flight, by request id
+	pings     map[uint64]chan struct{} // Flush calls waiting for their pong
+	ports     map[uint64]*Port         // relayed ports, by this connection's id for them
+	transfers map[uint64]*Port         // ends of ports sent to a peer of this connection, not yet delivered
+	nextID    uint64
+	remote    *wire.CloseError // the hub's close frame, if it sent one
+	cause     error            // why the connection ended
+	done      chan struct{}    // closed when the connection has ended
 
 	out  *outbound
 	disp *dispatcher
@@ -72,14 +74,16 @@ type added struct {
 func NewConn(dial Dialer, opts Options) *Conn {
 	opts = opts.withDefaults()
 	return &Conn{
-		opts:    opts,
-		dial:    dial,
-		clients: make(map[uint64]*Client),
-		adds:    make(map[uint64]chan added),
-		pending: make(map[uint64]*pending),
-		pings:   make(map[uint64]chan struct{}),
-		done:    make(chan struct{}),
-		senders: make(map[string]Peer),
+		opts:      opts,
+		dial:      dial,
+		clients:   make(map[uint64]*Client),
+		adds:      make(map[uint64]chan added),
+		pending:   make(map[uint64]*pending),
+		pings:     make(map[uint64]chan struct{}),
+		ports:     make(map[uint64]*Port),
+		transfers: make(map[uint64]*Port),
+		done:      make(chan struct{}),
+		senders:   make(map[string]Peer),
 	}
 }
 
@@ -310,6 +314,16 @@ func (c *Conn) end(cause error) {
 	for _, cl := range clients {
 		cl.connEnded(cause)
 	}
+	c.mu.Lock()
+	relayed := c.ports
+	c.ports = map[uint64]*Port{}
+	c.mu.Unlock()
+	for _, p := range relayed {
+		p.mu.Lock()
+		p.state = portClosed
+		p.mu.Unlock()
+		c.disp.push(delivery{kind: deliverPortClosed, port: p})
+	}
 	c.disp.close()
 	if c.opts.OnClose != nil {
 		go c.opts.OnClose(cause)
@@ -370,8 +384,12 @@ func (c *Conn) handleFrame(b []byte) error {
 		return err
 	}
 	switch f.Kind {
+	case wire.KindPortMessage:
+		c.disp.push(delivery{kind: deliverPortMessage, portID: f.ID, args: append([]byte(nil), f.Body...)})
+	case wire.KindPortClose:
+		c.disp.push(delivery{kind: deliverPortClosed, portID: f.ID})
 	case wire.KindMessage:
-		d := delivery{channel: f.Channel, to: f.To.Peer, reqID: f.ID, args: append([]byte(nil), f.Body...)}
+		d := delivery{channel: f.Channel, to: f.To.Peer, reqID: f.ID, ports: f.Ports, args: append([]byte(nil), f.Body...)}
 		if d.sender, err = c.sender(f.Sender); err != nil {
 			return err
 		}
@@ -469,6 +487,24 @@ func (c *Conn) Dropped() uint64 {
 // deliver runs on the dispatch goroutine: it hands one message to the
 // listeners of the local peers it is for.
 func (c *Conn) deliver(d *delivery) {
+	switch d.kind {
+	case deliverPortMessage, deliverPortClosed:
+		if d.port == nil {
+			c.portEvent(d)
+		} else if d.kind == deliverPortMessage {
+			d.port.receive(d.args)
+		} else {
+			d.port.runClose()
+		}
+		return
+	case deliverPortFlush:
+		d.port.flush()
+		return
+	}
+	var ports []*Port
+	if len(d.ports) > 0 {
+		ports = c.eventPorts(d.ports)
+	}
 	c.mu.Lock()
 	var targets []*Client
 	if d.to != 0 {
@@ -487,13 +523,25 @@ func (c *Conn) deliver(d *delivery) {
 	}
 	heard := false
 	for _, cl := range targets {
-		if cl.emit(d, settled) {
+		if cl.emit(d, settled, ports) {
 			heard = true
 		}
 	}
 	if d.reqID != 0 && !heard {
 		c.decline(d.reqID)
 	}
+}
+
+// dispatch queues a delivery made in this process (port traffic between
+// two local ends); it reports false when the queue is full.
+func (c *Conn) dispatch(d delivery) bool {
+	c.mu.Lock()
+	disp := c.disp
+	c.mu.Unlock()
+	if disp == nil {
+		return false
+	}
+	return disp.push(d)
 }
 
 // decline tells the hub that no listener here takes request id, so that it

@@ -6,12 +6,25 @@ import (
 
 // delivery is one message waiting for its listeners.
 type delivery struct {
+	kind    deliveryKind
 	channel string
 	sender  Peer
 	to      uint64
 	reqID   uint64 // hub request id, 0 for a send
-	args    []byte
+	ports   []uint64
+	args    []byte // the args array, or a port message
+	portID  uint64 // a relayed port, for port deliveries from the hub
+	port    *Port  // a port of this process, for local port deliveries
 }
+
+type deliveryKind uint8
+
+const (
+	deliverMessage     deliveryKind = iota // a send or request
+	deliverPortMessage                     // a message for a port
+	deliverPortClosed                      // a port's other end closed
+	deliverPortFlush                       // a port got its handler: run its backlog
+)
 
 // dispatcher runs deliveries in order on one goroutine. Its queue is bounded
 // in count and bytes; the reader never waits for it.

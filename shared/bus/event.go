@@ -10,8 +10,10 @@ type Event struct {
 	Request *Request
 	// To is the local peer the message was addressed to (SendTo/RequestTo),
 	// or zero when it went to every listener.
-	To   uint64
-	args []byte
+	To uint64
+	// Ports are the ports transferred with the message (PostMessage).
+	Ports []*Port
+	args  []byte
 }
 
 // Args decodes the event's arguments, in order, into the pointers given;

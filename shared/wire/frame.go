@@ -6,7 +6,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 )
 
-const frameFields = 8
+const frameFields = 9
 
 // Frame is one protocol message. Channel, Sender and Body alias the buffer
 // a frame was decoded from; copy them to keep them past that buffer's life.
@@ -17,8 +17,9 @@ type Frame struct {
 	To      Target
 	ID      uint64
 	Code    uint16
-	Sender  []byte // raw msgpack Peer, set by the hub on message and response
-	Body    []byte // raw msgpack value, nil when absent
+	Sender  []byte   // raw msgpack Peer, set by the hub on message and response
+	Ports   []uint64 // MessagePorts transferred with a send or message
+	Body    []byte   // raw msgpack value, nil when absent
 }
 
 // AppendHeader appends every field of f but the body, which the caller
@@ -44,6 +45,14 @@ func AppendHeader(b []byte, f *Frame) ([]byte, error) {
 	b = appendUint(b, f.ID)
 	b = appendUint(b, uint64(f.Code))
 	b = appendRaw(b, f.Sender)
+	if len(f.Ports) == 0 {
+		b = appendNil(b)
+	} else {
+		b = appendArrayLen(b, len(f.Ports))
+		for _, p := range f.Ports {
+			b = appendUint(b, p)
+		}
+	}
 	return b, nil
 }
 
@@ -103,6 +112,9 @@ func Decode(b []byte) (Frame, error) {
 	if f.Sender, rest, err = readRaw(rest); err != nil {
 		return f, err
 	}
+	if rest, err = decodePorts(rest, &f.Ports); err != nil {
+		return f, err
+	}
 	if f.Body, rest, err = readRaw(rest); err != nil {
 		return f, err
 	}
@@ -110,6 +122,33 @@ func Decode(b []byte) (Frame, error) {
 		return f, malformed("%d bytes after the frame", len(rest))
 	}
 	return f, nil
+}
+
+// MaxPortsPerFrame bounds the ports one frame may transfer.
+const MaxPortsPerFrame = 64
+
+func decodePorts(b []byte, ports *[]uint64) ([]byte, error) {
+	if len(b) > 0 && b[0] == 0xc0 {
+		return b[1:], nil
+	}
+	n, rest, err := readArrayLen(b)
+	if err != nil {
+		return nil, err
+	}
+	if n > MaxPortsPerFrame {
+		return nil, malformed("%d ports in one frame (limit %d)", n, MaxPortsPerFrame)
+	}
+	if n == 0 {
+		return rest, nil
+	}
+	out := make([]uint64, n)
+	for i := range out {
+		if out[i], rest, err = readUint(rest); err != nil {
+			return nil, err
+		}
+	}
+	*ports = out
+	return rest, nil
 }
 
 func decodeTarget(b []byte, t *Target) ([]byte, error) {

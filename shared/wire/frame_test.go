@@ -41,6 +41,10 @@ func validFrames(t testing.TB) []Frame {
 		{Kind: KindPing, ID: 1},
 		{Kind: KindPong, ID: 1},
 		{Kind: KindClose, Code: uint16(CloseSlowConsumer), Body: mustMarshal(t, "too slow")},
+		{Kind: KindSend, Channel: "ports", Peer: 7, Ports: []uint64{1, 2}, Body: args},
+		{Kind: KindMessage, Channel: "ports", Sender: sender, Ports: []uint64{PortRelayBit | 9}, Body: args},
+		{Kind: KindPortMessage, ID: PortRelayBit | 9, Body: mustMarshal(t, map[string]any{"n": 1})},
+		{Kind: KindPortClose, ID: 1},
 	}
 }
 
@@ -66,14 +70,15 @@ func TestDecodeRejectsBadFrames(t *testing.T) {
 		"empty":          {},
 		"not an array":   mustMarshal(t, "hello"),
 		"too few fields": mustMarshal(t, []any{8, "c"}),
-		"unknown kind":   append([]byte{0x98, 99}, good[2:]...),
-		"kind zero":      append([]byte{0x98, 0}, good[2:]...),
+		"unknown kind":   append([]byte{0x99, 99}, good[2:]...),
+		"kind zero":      append([]byte{0x99, 0}, good[2:]...),
 		"truncated":      good[:len(good)-1],
 		"trailing bytes": append(append([]byte{}, good...), 0xc0),
-		"bad utf8":       {0x98, 8, 0xa2, 0xff, 0xfe, 1, 0xc0, 0, 0, 0xc0, 0xc0},
-		"negative peer":  {0x98, 8, 0xa1, 'c', 0xd0, 0xff, 0xc0, 0, 0, 0xc0, 0xc0},
-		"huge array len": {0x98, 8, 0xa1, 'c', 1, 0xc0, 0, 0, 0xc0, 0xdd, 0xff, 0xff, 0xff, 0xff},
-		"reserved code":  {0x98, 8, 0xa1, 'c', 1, 0xc0, 0, 0, 0xc0, 0xc1},
+		"bad utf8":       {0x99, 8, 0xa2, 0xff, 0xfe, 1, 0xc0, 0, 0, 0xc0, 0xc0, 0xc0},
+		"negative peer":  {0x99, 8, 0xa1, 'c', 0xd0, 0xff, 0xc0, 0, 0, 0xc0, 0xc0, 0xc0},
+		"huge array len": {0x99, 8, 0xa1, 'c', 1, 0xc0, 0, 0, 0xc0, 0xc0, 0xdd, 0xff, 0xff, 0xff, 0xff},
+		"reserved code":  {0x99, 8, 0xa1, 'c', 1, 0xc0, 0, 0, 0xc0, 0xc0, 0xc1},
+		"ports not uint": {0x99, 8, 0xa1, 'c', 1, 0xc0, 0, 0, 0xc0, 0x91, 0xa1, 'x', 0xc0},
 	}
 	for name, b := range cases {
 		if _, err := Decode(b); !errors.Is(err, ErrMalformed) {

@@ -24,13 +24,22 @@ const (
 	KindPing    Kind = 13 // either way: id = nonce
 	KindPong    Kind = 14 // either way: id = nonce of the ping
 	KindClose   Kind = 15 // either way: code = CloseCode, body = reason string
+	// KindPortMessage carries one message on a relayed port: id = the port
+	// (as the receiving side names it), body = the message, ports = ports it transfers.
+	KindPortMessage Kind = 16 // either way
+	KindPortClose   Kind = 17 // either way: id = the port; its other end is closed
 )
+
+// PortRelayBit is set in the ids the hub gives relayed ports; ids a client
+// chooses for its own ports must leave it clear.
+const PortRelayBit = 1 << 63
 
 var kindNames = [...]string{
 	KindHello: "hello", KindWelcome: "welcome", KindPeerAdd: "peer.add", KindPeerAdded: "peer.added",
 	KindPeerRemove: "peer.remove", KindSubscribe: "subscribe", KindUnsubscribe: "unsubscribe",
 	KindSend: "send", KindRequest: "request", KindResponse: "response", KindCancel: "cancel",
 	KindMessage: "message", KindPing: "ping", KindPong: "pong", KindClose: "close",
+	KindPortMessage: "port.message", KindPortClose: "port.close",
 }
 
 // Valid reports whether k is a kind of protocol v1.
