@@ -1,0 +1,152 @@
+// ipcbus-preload.js: loads client.wasm and defines window.ElectronCommonIPC.
+//
+// Runs after wasm_exec.js, ipcbus-codec.js and ipcbus-client.js (the build
+// concatenates the four into ipcbus-preload.bundle.js, which is what an
+// Electron preload or a page loads). Configuration, later sources winning:
+//   1. the page's URL: ?ipcbus-url=ws://HOST:PORT/ws&ipcbus-token=T (or in
+//      the #fragment); a page the hub serves itself needs only the token
+//   2. the preload's arguments, process.argv, as Electron's
+//      webPreferences.additionalArguments passes them:
+//      --ipcbus-url=ws://HOST:PORT/ws --ipcbus-token=T [--ipcbus-wcid=N]
+//      [--ipcbus-rid=N] [--ipcbus-pid=N] [--ipcbus-name=NAME] [--ipcbus-wasm=URL]
+//   3. a config object set before the preload runs:
+//      globalThis.IPCBUS_CONFIG = {url, token, wasm, name, process: {wcid, rid, pid}}
+// client.wasm is fetched from the hub (http://HOST:PORT/client.wasm) unless
+// wasm names another URL.
+(() => {
+  'use strict';
+
+  const keys = ['url', 'token', 'wasm', 'name', 'wcid', 'rid', 'pid'];
+
+  function fromParams(params) {
+    const c = {};
+    for (const k of keys) {
+      const v = params.get(`ipcbus-${k}`);
+      if (v !== null) c[k] = v;
+    }
+    return c;
+  }
+
+  function fromLocation() {
+    const loc = globalThis.location;
+    if (!loc || !loc.href) return {};
+    const c = fromParams(new URLSearchParams(loc.search));
+    Object.assign(c, fromParams(new URLSearchParams(loc.hash.replace(/^#/, ''))));
+    if (!c.url && (loc.protocol === 'http:' || loc.protocol === 'https:')) {
+      c.url = `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws`;
+    }
+    return c;
+  }
+
+  function fromArgv() {
+    const argv = globalThis.process && Array.isArray(globalThis.process.argv) ? globalThis.process.argv : [];
+    const c = {};
+    for (const a of argv) {
+      const m = /^--ipcbus-([a-z]+)=(.*)$/.exec(String(a));
+      if (m && keys.includes(m[1])) c[m[1]] = m[2];
+    }
+    return c;
+  }
+
+  function fromObject() {
+    const o = globalThis.IPCBUS_CONFIG;
+    if (!o || typeof o !== 'object') return {};
+    const c = { ...o, ...(o.process || {}) };
+    delete c.process;
+    return c;
+  }
+
+  function readConfig() {
+    const c = { ...fromLocation(), ...fromArgv(), ...fromObject() };
+    if (!c.url) throw new Error('ipcbus: no hub URL (ipcbus-url in the page URL, --ipcbus-url= in the preload arguments, or IPCBUS_CONFIG.url)');
+    const ws = new URL(c.url);
+    ws.searchParams.delete('token');
+    const wsURL = new URL(ws);
+    if (c.token) wsURL.searchParams.set('token', c.token);
+    const http = new URL(ws);
+    http.protocol = ws.protocol === 'wss:' ? 'https:' : 'http:';
+    const process = { type: 'renderer' };
+    for (const k of ['pid', 'wcid', 'rid']) {
+      const n = Number(c[k]);
+      if (Number.isInteger(n) && n > 0) process[k] = n;
+    }
+    return {
+      url: ws.href,
+      wsURL: wsURL.href,
+      token: c.token || '',
+      wasm: c.wasm || new URL('/client.wasm', http).href,
+      name: c.name || '',
+      process,
+    };
+  }
+
+  async function instantiate(url, imports) {
+    const resp = await fetch(url);
+    if (!resp.ok) throw new Error(`ipcbus: fetching ${url}: HTTP ${resp.status}`);
+    if (WebAssembly.instantiateStreaming && /wasm/.test(resp.headers.get('Content-Type') || '')) {
+      return (await WebAssembly.instantiateStreaming(resp, imports)).instance;
+    }
+    return (await WebAssembly.instantiate(await resp.arrayBuffer(), imports)).instance;
+  }
+
+  // startEngine runs client.wasm and returns a direct link to its engine.
+  function startEngine(config) {
+    let onBatch = () => {};
+    const link = {
+      engine: null,
+      start(fn) { onBatch = fn; },
+      post(msg) {
+        if (!link.engine) return { code: 'not-ready', message: 'ipcbus: client.wasm is not loaded yet' };
+        return link.engine.post(msg);
+      },
+    };
+    const t0 = performance.now();
+    link.ready = (async () => {
+      const go = new Go();
+      const instance = await instantiate(config.wasm, go.importObject);
+      const booted = new Promise((resolve) => { globalThis.__ipcbusBoot = resolve; });
+      go.run(instance).then(() => console.error('ipcbus: client.wasm exited'));
+      const api = await booted;
+      delete globalThis.__ipcbusBoot;
+      // Batches run in a microtask of their own, never inside Go's call.
+      const deliver = (batch) => { queueMicrotask(() => onBatch(batch)); };
+      link.engine = api.newEngine({ url: config.wsURL, token: config.token, process: config.process }, deliver);
+      link.loadMillis = performance.now() - t0;
+    })();
+    return link;
+  }
+
+  let config;
+  let link;
+  let failure;
+  try {
+    config = readConfig();
+    link = startEngine(config);
+  } catch (err) {
+    failure = err;
+    link = { ready: Promise.reject(err), start() {}, post() { return { code: 'not-ready', message: String(err) }; } };
+  }
+  link.ready.catch((err) => console.error('ipcbus:', err));
+  const session = ipcbusClient.createSession(link);
+
+  const api = {
+    IPCBUS_CHANNEL_QUERY_STATE: ipcbusClient.IPCBUS_CHANNEL_QUERY_STATE,
+    IPCBUS_CHANNEL_SERVICE_AVAILABLE: ipcbusClient.IPCBUS_CHANNEL_SERVICE_AVAILABLE,
+    // CreateIpcBusClient returns a client; several share the renderer's one
+    // connection, each a peer of its own.
+    CreateIpcBusClient(options) {
+      const o = { ...(options || {}) };
+      o.peerName = o.peerName || config && config.name;
+      o.process = config ? { ...config.process } : { type: 'renderer' };
+      return session.createClient(o);
+    },
+    // ready resolves once client.wasm runs (connect waits for it anyway).
+    ready: link.ready,
+    // loadMillis is how long fetching and starting client.wasm took.
+    get loadMillis() { return link.loadMillis; },
+    // the hub's WebSocket URL, without the token
+    hubURL: config ? config.url : undefined,
+  };
+  if (failure) api.error = failure;
+  Object.defineProperty(globalThis, 'ElectronCommonIPC', { value: Object.freeze(api), enumerable: true });
+})();
