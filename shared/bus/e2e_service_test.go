@@ -535,3 +535,31 @@ func TestProxyEmitterCases(t *testing.T) {
 		})
 	}
 }
+
+// TestServiceAndProxyOnOneClient: a page may serve and call itself.
+func TestServiceAndProxyOnOneClient(t *testing.T) {
+	h := hubtest.Start(t, hub.Config{})
+	ctx := ctxT(t)
+	c := hubtest.Dial(t, h, "both", nil)
+	p := bus.NewServiceProxy(c, "self", nil)
+	defer p.Close()
+	connected := make(chan error, 1)
+	go func() { connected <- p.Connect(ctx) }()
+	hubtest.Eventually(t, 5*time.Second, "proxy listening", func() bool {
+		return c.ListenerCount(bus.ServiceEventChannel("self")) == 1
+	})
+	svc, err := bus.NewService(c, "self", newCalc(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Stop(ctx)
+	if err := <-connected; err != nil {
+		t.Fatal(err)
+	}
+	if n, err := bus.CallAs[int](ctx, p, "Add", 20, 22); err != nil || n != 42 {
+		t.Fatalf("Add = %d, %v", n, err)
+	}
+}
