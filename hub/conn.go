@@ -29,7 +29,7 @@ type conn struct {
 	since  time.Time
 	t      transport
 
-	// Set by the reader before the conn is visible to others.
+	// Set by the reader at hello, under h.router.mu.
 	process wire.Process
 
 	// Guarded by h.router.mu; written only by this conn's reader goroutine.
@@ -342,7 +342,9 @@ func (c *conn) handshake() error {
 		c.closeWith(wire.CloseUnauthorized, "bad token")
 		return errors.New("bad token")
 	}
+	c.h.router.mu.Lock() // State reads it under the router's lock
 	c.process = hello.Process
+	c.h.router.mu.Unlock()
 	body, err := encode(wire.Welcome{
 		Version:        wire.Version,
 		MaxFrameBytes:  c.h.cfg.MaxFrameBytes,

@@ -25,6 +25,7 @@
 // only the frame header and forwards the payload bytes it received. A
 // request goes to every listening peer; the first answer settles it. The
 // hub answers at once when no peer listens, and when every peer that got the
-// request has left. Requests on wire.ChannelQueryState and
-// wire.ChannelServiceAvailable are answered by the hub itself.
+// request has left. Requests on wire.ChannelQueryState,
+// wire.ChannelServiceAvailable and ChannelQueryServices are answered by the
+// hub itself.
 package hub

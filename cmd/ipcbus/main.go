@@ -5,6 +5,8 @@
 //	ipcbus request CHANNEL ARGS...       send a request, print the answer
 //	ipcbus listen CHANNEL...             print each message as a JSON line
 //	ipcbus state                         print the hub's state as JSON
+//	ipcbus call SERVICE HANDLER ARGS...  call a service's handler
+//	ipcbus services                      list the available services
 //
 // Client commands find the hub with --addr, else $IPCBUS_ADDR, else the
 // default Unix socket. Run `ipcbus help` for every command and flag.
