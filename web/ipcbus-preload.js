@@ -66,6 +66,8 @@
     const http = new URL(ws);
     http.protocol = ws.protocol === 'wss:' ? 'https:' : 'http:';
     const process = { type: 'renderer' };
+    const own = globalThis.process && globalThis.process.pid; // Electron's renderer pid
+    if (c.pid === undefined && Number.isInteger(own) && own > 0) c.pid = own;
     for (const k of ['pid', 'wcid', 'rid']) {
       const n = Number(c[k]);
       if (Number.isInteger(n) && n > 0) process[k] = n;
