@@ -87,6 +87,61 @@ globalThis.T = (() => {
         waiters.get(key).push((item) => { clearTimeout(timer); resolve(item); });
       });
     },
+    // runEmitterCases plays the Go engine's table of EventEmitter cases
+    // (shared/bus/testdata/emitter_cases.json) through client name: each
+    // emit is a send on the case's channel, followed by a send on a barrier
+    // channel whose arrival says that the emit's listeners have run.
+    async runEmitterCases(name, cases) {
+      const c = clients[name];
+      const out = {};
+      for (let i = 0; i < cases.length; i++) {
+        const tc = cases[i];
+        const channel = `emitter/${i}`;
+        const barrier = `${channel}/barrier`;
+        let release = null;
+        c.on(barrier, () => release());
+        const fns = {};
+        let calls = [];
+        const emits = [];
+        const errors = [];
+        const fn = (label) => fns[label] || (fns[label] = () => { calls.push(label); });
+        for (const [op, label, extra] of tc.steps) {
+          switch (op) {
+            case 'on': c.on(channel, fn(label)); break;
+            case 'once': c.once(channel, fn(label)); break;
+            case 'prepend': c.prependListener(channel, fn(label)); break;
+            case 'prependOnce': c.prependOnceListener(channel, fn(label)); break;
+            case 'off': c.off(channel, fn(label)); break;
+            case 'removeAll': c.removeAllListeners(channel); break;
+            case 'offDuring':
+              fns[label] = () => { calls.push(label); c.off(channel, fn(extra)); };
+              c.on(channel, fns[label]);
+              break;
+            case 'addDuring':
+              fns[label] = () => { calls.push(label); c.on(channel, fn(extra)); };
+              c.on(channel, fns[label]);
+              break;
+            case 'emit': {
+              calls = [];
+              const done = new Promise((resolve) => { release = resolve; });
+              c.send(channel);
+              c.send(barrier);
+              await done;
+              emits.push(calls);
+              break;
+            }
+            case 'count':
+              if (c.listenerCount(channel) !== label) errors.push(`listenerCount = ${c.listenerCount(channel)}, want ${label}`);
+              break;
+            default:
+              errors.push(`unknown step ${op}`);
+          }
+        }
+        c.removeAllListeners(barrier);
+        out[tc.name] = { emits, errors };
+      }
+      return out;
+    },
     // settle runs a request and returns how it settled, as JSON.
     async settle(promise) {
       const t0 = performance.now();
