@@ -26,6 +26,6 @@
 // request goes to every listening peer; the first answer settles it. The
 // hub answers at once when no peer listens, and when every peer that got the
 // request has left. Requests on wire.ChannelQueryState,
-// wire.ChannelServiceAvailable and ChannelQueryServices are answered by the
+// wire.ChannelServiceAvailable and wire.ChannelQueryServices are answered by the
 // hub itself.
 package hub

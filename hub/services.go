@@ -3,30 +3,11 @@ package hub
 import (
 	"bytes"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/ipcbus/ipcbus/shared/wire"
 	"github.com/vmihailenco/msgpack/v5"
 )
-
-// ChannelQueryServices is a request the hub answers itself, as it does
-// wire.ChannelQueryState: the answer is the list of available services,
-// []ServiceState, sorted by name then peer id. Its arguments are ignored.
-const ChannelQueryServices = "/electron-common-ipc/queryServices"
-
-// The service protocol of electron-common-ipc, as the hub watches it.
-const (
-	serviceNamespace  = "/electron-ipc-bus/ipc-service/"
-	serviceEventStart = "service-event-start"
-	serviceEventStop  = "service-event-stop"
-)
-
-// ServiceCallChannel is the channel a service named name answers calls on.
-func ServiceCallChannel(name string) string { return serviceNamespace + name + "/call" }
-
-// ServiceEventChannel is the channel a service named name sends events on.
-func ServiceEventChannel(name string) string { return serviceNamespace + name + "/event" }
 
 // ServiceState is an available service: its name, the peer that serves it
 // and what it announced in its start event.
@@ -37,30 +18,14 @@ type ServiceState struct {
 	SupportEventEmitter bool      `json:"supportEventEmitter" msgpack:"supportEventEmitter"`
 }
 
-// serviceStatus is the status a service announces with its start event.
-type serviceStatus struct {
-	CallHandlers        []string `msgpack:"callHandlers"`
-	SupportEventEmitter bool     `msgpack:"supportEventEmitter"`
-}
-
 // services records the services the hub saw start: a service is available
 // while the peer that announced its start listens on its call channel.
 // Records go on the service's stop event or when the peer leaves. The
 // zero value is ready.
 type services struct {
 	mu     sync.Mutex
-	byName map[string]map[*peer]serviceStatus
+	byName map[string]map[*peer]wire.ServiceStatus
 	byPeer map[*peer]map[string]struct{}
-}
-
-// serviceName returns the service whose event channel channel is.
-func serviceName(channel string) (string, bool) {
-	name, ok := strings.CutPrefix(channel, serviceNamespace)
-	if !ok {
-		return "", false
-	}
-	name, ok = strings.CutSuffix(name, "/event")
-	return name, ok && name != ""
 }
 
 // observeServiceEvent looks at a send from p: on a service's event
@@ -68,19 +33,19 @@ func serviceName(channel string) (string, bool) {
 // channel, as a service that starts does first) and a stop event forgets
 // it. It runs on p's connection's reader goroutine.
 func (h *Hub) observeServiceEvent(p *peer, f *wire.Frame) {
-	name, ok := serviceName(f.Channel)
+	name, ok := wire.ServiceOfEventChannel(f.Channel)
 	if !ok {
 		return
 	}
 	switch eventName(f.Body) {
-	case serviceEventStart:
+	case wire.ServiceEventStart:
 		st := startStatus(f.Body)
 		h.router.mu.RLock()
-		_, listening := p.subs[ServiceCallChannel(name)]
+		_, listening := p.subs[wire.ServiceCallChannel(name)]
 		var stale []string // p's records of services it no longer listens to
 		h.services.mu.Lock()
 		for n := range h.services.byPeer[p] {
-			if _, ok := p.subs[ServiceCallChannel(n)]; !ok {
+			if _, ok := p.subs[wire.ServiceCallChannel(n)]; !ok {
 				stale = append(stale, n)
 			}
 		}
@@ -92,20 +57,20 @@ func (h *Hub) observeServiceEvent(p *peer, f *wire.Frame) {
 			h.services.recordLocked(name, p, st)
 		}
 		h.services.mu.Unlock()
-	case serviceEventStop:
+	case wire.ServiceEventStop:
 		h.services.mu.Lock()
 		h.services.forgetLocked(name, p)
 		h.services.mu.Unlock()
 	}
 }
 
-func (s *services) recordLocked(name string, p *peer, st serviceStatus) {
+func (s *services) recordLocked(name string, p *peer, st wire.ServiceStatus) {
 	if s.byName == nil {
-		s.byName = make(map[string]map[*peer]serviceStatus)
+		s.byName = make(map[string]map[*peer]wire.ServiceStatus)
 		s.byPeer = make(map[*peer]map[string]struct{})
 	}
 	if s.byName[name] == nil {
-		s.byName[name] = make(map[*peer]serviceStatus, 1)
+		s.byName[name] = make(map[*peer]wire.ServiceStatus, 1)
 	}
 	s.byName[name][p] = st
 	if s.byPeer[p] == nil {
@@ -168,12 +133,12 @@ func eventName(body []byte) string {
 
 // startStatus decodes the status a start event carries; what does not
 // decode is left empty.
-func startStatus(body []byte) serviceStatus {
+func startStatus(body []byte) wire.ServiceStatus {
 	var args []struct {
-		Args []serviceStatus `msgpack:"args"`
+		Args []wire.ServiceStatus `msgpack:"args"`
 	}
 	if decode(body, &args) != nil || len(args) == 0 || len(args[0].Args) == 0 {
-		return serviceStatus{}
+		return wire.ServiceStatus{}
 	}
 	return args[0].Args[0]
 }
@@ -196,7 +161,7 @@ func (h *Hub) servicesNamed(name string) []ServiceState {
 	type rec struct {
 		name string
 		p    *peer
-		st   serviceStatus
+		st   wire.ServiceStatus
 	}
 	var recs []rec
 	h.services.mu.Lock()
@@ -212,7 +177,7 @@ func (h *Hub) servicesNamed(name string) []ServiceState {
 	out := []ServiceState{}
 	h.router.mu.RLock()
 	for _, r := range recs {
-		if _, ok := r.p.subs[ServiceCallChannel(r.name)]; !ok || h.router.peers[r.p.info.ID] != r.p {
+		if _, ok := r.p.subs[wire.ServiceCallChannel(r.name)]; !ok || h.router.peers[r.p.info.ID] != r.p {
 			continue
 		}
 		handlers := r.st.CallHandlers

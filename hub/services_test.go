@@ -38,7 +38,7 @@ func queryServices(t *testing.T, c *bus.Client) []hub.ServiceState {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	resp, err := c.Request(ctx, hub.ChannelQueryServices)
+	resp, err := c.Request(ctx, wire.ChannelQueryServices)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestServiceAvailabilityFollowsStartStopAndLeave(t *testing.T) {
 	defer cancel()
 	asker := hubtest.Dial(t, h, "asker", nil)
 	svc := hubtest.Dial(t, h, "svc", nil)
-	callCh, eventCh := hub.ServiceCallChannel("s"), hub.ServiceEventChannel("s")
+	callCh, eventCh := wire.ServiceCallChannel("s"), wire.ServiceEventChannel("s")
 	status := map[string]any{"started": true, "callHandlers": []any{"a", "b"}, "supportEventEmitter": true}
 	start := startEvent{EventName: "service-event-start", Args: []any{status}}
 	stop := map[string]any{"eventName": "service-event-stop", "args": []any{map[string]any{}}}

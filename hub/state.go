@@ -98,7 +98,7 @@ func (h *Hub) hubQuery(f *wire.Frame) (answer []byte, ok bool) {
 		}
 		b, _ := encode(name != "" && h.IsServiceAvailable(name))
 		return b, true
-	case ChannelQueryServices:
+	case wire.ChannelQueryServices:
 		b, _ := encode(h.Services())
 		return b, true
 	}

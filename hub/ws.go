@@ -1,10 +1,8 @@
 package hub
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/ipcbus/ipcbus/shared/stream"
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
@@ -92,8 +91,7 @@ func (h *Hub) serveWS(w http.ResponseWriter, r *http.Request) {
 		h.log.Warn("websocket upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
-	ws.SetReadLimit(int64(h.cfg.MaxFrameBytes))
-	h.serveConn("ws", r.RemoteAddr, newWSTransport(ws, h.cfg.WriteTimeout))
+	h.serveConn("ws", r.RemoteAddr, stream.NewWS(ws, h.cfg.MaxFrameBytes, h.cfg.WriteTimeout))
 }
 
 func subprotocols(r *http.Request) []string {
@@ -104,49 +102,6 @@ func subprotocols(r *http.Request) []string {
 		}
 	}
 	return out
-}
-
-// wsTransport carries one frame per binary WebSocket message.
-type wsTransport struct {
-	ws           *websocket.Conn
-	ctx          context.Context // the connection's life: cancelling it would close it
-	cancel       context.CancelFunc
-	writeTimeout time.Duration
-}
-
-func newWSTransport(ws *websocket.Conn, writeTimeout time.Duration) *wsTransport {
-	ctx, cancel := context.WithCancel(context.Background())
-	return &wsTransport{ws: ws, ctx: ctx, cancel: cancel, writeTimeout: writeTimeout}
-}
-
-func (t *wsTransport) ReadFrame() ([]byte, error) {
-	typ, b, err := t.ws.Read(t.ctx)
-	if err != nil {
-		if errors.Is(err, websocket.ErrMessageTooBig) {
-			return nil, fmt.Errorf("%w: %v", wire.ErrFrameTooLarge, err)
-		}
-		return nil, err
-	}
-	if typ != websocket.MessageBinary {
-		return nil, fmt.Errorf("%w: text message", wire.ErrMalformed)
-	}
-	return b, nil
-}
-
-func (t *wsTransport) WriteFrames(frames [][]byte) error {
-	ctx, cancel := context.WithTimeout(t.ctx, t.writeTimeout)
-	defer cancel()
-	for _, f := range frames {
-		if err := t.ws.Write(ctx, websocket.MessageBinary, f); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (t *wsTransport) Close() error {
-	t.cancel()
-	return t.ws.CloseNow()
 }
 
 // WSURL returns the URL a client opens to reach the WebSocket listener,

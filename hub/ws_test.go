@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -119,7 +120,7 @@ func TestWebSocketPeersReachNativePeers(t *testing.T) {
 	}
 	// A native WebSocket client with a bad token gets a clear error.
 	_, err = nativeclient.Dial(ctx, strings.Replace(h.WSURL(), h.Token(), "guess", 1), nil)
-	if err == nil || !strings.Contains(err.Error(), "403") {
+	if !errors.Is(err, nativeclient.ErrForbidden) {
 		t.Fatalf("bad token: %v", err)
 	}
 }

@@ -22,7 +22,7 @@ func Dialer(addr string) (bus.Dialer, error) {
 	}
 	return func(ctx context.Context) (bus.Transport, error) {
 		if a.Network == "ws" {
-			return dialWS(ctx, a.Address, nil)
+			return dialWS(ctx, a.Address)
 		}
 		var d net.Dialer
 		nc, err := d.DialContext(ctx, a.Network, a.Address)

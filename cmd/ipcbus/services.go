@@ -61,7 +61,7 @@ func runCall(ctx context.Context, args []string, out io.Writer) int {
 	return exitOK
 }
 
-// runServices prints what the hub answers on hub.ChannelQueryServices.
+// runServices prints what the hub answers on wire.ChannelQueryServices.
 func runServices(ctx context.Context, args []string, out io.Writer) int {
 	cf := newClientFlags("services")
 	asJSON := cf.fs.Bool("json", false, "print the list as JSON")
@@ -73,7 +73,7 @@ func runServices(ctx context.Context, args []string, out io.Writer) int {
 		return exitFailed
 	}
 	defer c.Close()
-	resp, err := c.Request(ctx, hub.ChannelQueryServices)
+	resp, err := c.Request(ctx, wire.ChannelQueryServices)
 	if err != nil {
 		return fail(err)
 	}

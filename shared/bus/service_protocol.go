@@ -4,47 +4,26 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ipcbus/ipcbus/shared/wire"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
-// The service protocol of electron-common-ipc, kept as is so that Go, JS
-// pages and Node services and proxies interoperate.
-//
-// A call is a request on ServiceCallChannel(name) whose first argument is
-// {handlerName, args}; an event is a send on ServiceEventChannel(name)
-// whose first argument is {eventName, args}.
+// The service protocol of electron-common-ipc: see package wire.
 const (
-	// ServiceEventStart is the event a service sends when it starts; its
-	// one argument is the ServiceStatus.
-	ServiceEventStart = "service-event-start"
-	// ServiceEventStop is the event a service sends when it stops (with an
-	// empty object as argument on the wire; proxies emit it without).
-	ServiceEventStop = "service-event-stop"
-	// ServiceWrapperEvent carries an event the service's outer value
-	// emitted: its arguments are [eventName, argsArray]. Proxies emit it as
-	// eventName with those arguments.
-	ServiceWrapperEvent = "service-wrapper-event"
-	// ServiceCallGetStatus is the built-in call handler that answers the
-	// ServiceStatus.
-	ServiceCallGetStatus = "__getServiceStatus"
-
-	serviceNamespace = "/electron-ipc-bus/ipc-service/"
+	ServiceEventStart    = wire.ServiceEventStart
+	ServiceEventStop     = wire.ServiceEventStop
+	ServiceWrapperEvent  = wire.ServiceWrapperEvent
+	ServiceCallGetStatus = wire.ServiceCallGetStatus
 )
 
 // ServiceCallChannel is the channel a service named name answers calls on.
-func ServiceCallChannel(name string) string { return serviceNamespace + name + "/call" }
+func ServiceCallChannel(name string) string { return wire.ServiceCallChannel(name) }
 
 // ServiceEventChannel is the channel a service named name sends events on.
-func ServiceEventChannel(name string) string { return serviceNamespace + name + "/event" }
+func ServiceEventChannel(name string) string { return wire.ServiceEventChannel(name) }
 
-// ServiceStatus is what a service says of itself, in its start event and
-// in answer to ServiceCallGetStatus. CallHandlers omits the handlers whose
-// name starts with '_'.
-type ServiceStatus struct {
-	Started             bool     `msgpack:"started" json:"started"`
-	CallHandlers        []string `msgpack:"callHandlers" json:"callHandlers"`
-	SupportEventEmitter bool     `msgpack:"supportEventEmitter" json:"supportEventEmitter"`
-}
+// ServiceStatus is what a service says of itself (see wire.ServiceStatus).
+type ServiceStatus = wire.ServiceStatus
 
 // Errors of services and proxies. Test for them with errors.Is.
 var (

@@ -1,0 +1,72 @@
+//go:build !js
+
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/ipcbus/ipcbus/shared/wire"
+)
+
+// WS carries one frame per binary WebSocket message, for the hub's
+// WebSocket listener and for native clients that dial it.
+type WS struct {
+	ws           *websocket.Conn
+	ctx          context.Context // the connection's life: cancelling a Read closes the conn
+	cancel       context.CancelFunc
+	writeTimeout time.Duration
+}
+
+// NewWS wraps ws, reading frames up to maxFrame bytes; writeTimeout, when
+// positive, bounds each WriteFrames call.
+func NewWS(ws *websocket.Conn, maxFrame int, writeTimeout time.Duration) *WS {
+	ws.SetReadLimit(int64(maxFrame))
+	ctx, cancel := context.WithCancel(context.Background())
+	return &WS{ws: ws, ctx: ctx, cancel: cancel, writeTimeout: writeTimeout}
+}
+
+// SetMaxFrame changes the largest frame ReadFrame accepts.
+func (t *WS) SetMaxFrame(n int) { t.ws.SetReadLimit(int64(n)) }
+
+// ReadFrame returns the next frame. A message over the limit returns an
+// error wrapping wire.ErrFrameTooLarge, a text message one wrapping
+// wire.ErrMalformed.
+func (t *WS) ReadFrame() ([]byte, error) {
+	typ, b, err := t.ws.Read(t.ctx)
+	if err != nil {
+		if errors.Is(err, websocket.ErrMessageTooBig) {
+			return nil, fmt.Errorf("%w: %v", wire.ErrFrameTooLarge, err)
+		}
+		return nil, err
+	}
+	if typ != websocket.MessageBinary {
+		return nil, fmt.Errorf("%w: text message", wire.ErrMalformed)
+	}
+	return b, nil
+}
+
+// WriteFrames writes each frame as one binary message.
+func (t *WS) WriteFrames(frames [][]byte) error {
+	ctx := t.ctx
+	if t.writeTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t.writeTimeout)
+		defer cancel()
+	}
+	for _, f := range frames {
+		if err := t.ws.Write(ctx, websocket.MessageBinary, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close closes the connection at once.
+func (t *WS) Close() error {
+	t.cancel()
+	return t.ws.CloseNow()
+}
