@@ -1,0 +1,75 @@
+// Command bench measures ipcbus beside electron-common-ipc, NATS and raw
+// sockets on this machine, and prints (and writes) the comparison.
+//
+//	cd bench && go run ./cmd/bench          # full run, ~4 minutes
+//	cd bench && go run ./cmd/bench -smoke   # tiny run for make test
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/ipcbus/ipcbus/bench/internal/orch"
+	"github.com/ipcbus/ipcbus/bench/internal/procs"
+)
+
+func main() {
+	smoke := flag.Bool("smoke", false, "tiny run of every system and scenario; fails if any figure fails")
+	systems := flag.String("systems", "", "comma-separated systems or families to run (default all)")
+	runs := flag.Int("runs", 0, "runs per figure (default 3, smoke 1)")
+	out := flag.String("out", "", "directory for results.csv and chart.svg (default results, none with -smoke)")
+	doc := flag.String("doc", "", "Markdown file whose bench section is rewritten (default ../docs/performance.md, none with -smoke)")
+	flag.Parse()
+
+	plan := orch.FullPlan()
+	if *smoke {
+		plan = orch.SmokePlan()
+	} else {
+		if *out == "" {
+			*out = "results"
+		}
+		if *doc == "" {
+			*doc = "../docs/performance.md"
+		}
+	}
+	if *runs > 0 {
+		plan.Runs = *runs
+	}
+	sel, err := orch.SelectSystems(*systems)
+	if err != nil {
+		fatal(err)
+	}
+	procs.RaiseFileLimit()
+	start := time.Now()
+	e, cleanup, err := orch.Setup(".", os.Stderr)
+	if err != nil {
+		fatal(err)
+	}
+	defer cleanup()
+	info := orch.Machine(start)
+	fmt.Printf("ipcbus bench: %s\n", info)
+	rs := orch.Run(plan, sel, e, os.Stderr)
+	info.Finish()
+	orch.PrintTables(os.Stdout, rs, sel, plan)
+	fmt.Printf("\nload average at start %s, at end %s; %d runs per figure; took %s\n", info.LoadStart, info.LoadEnd, plan.Runs, info.Took.Round(time.Second))
+	if *out != "" {
+		if err := orch.WriteFiles(*out, rs, sel, plan, info); err != nil {
+			fatal(err)
+		}
+	}
+	if *doc != "" {
+		if err := orch.WriteDoc(*doc, rs, sel, plan, info); err != nil {
+			fatal(err)
+		}
+	}
+	if failed := rs.Failed(); len(failed) > 0 {
+		fatal(fmt.Errorf("%d figures failed (listed above)", len(failed)))
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}

@@ -1,0 +1,109 @@
+// Package orch is the bench orchestrator: it starts each system's
+// processes, drives the scenarios through the workers, and reports.
+package orch
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ipcbus/ipcbus/bench/internal/proto"
+)
+
+// Run measures every system of the plan, one after the other, logging
+// progress to log.
+func Run(p Plan, systems []System, e *env, log io.Writer) Results {
+	var rs Results
+	for _, s := range systems {
+		t0 := time.Now()
+		rs = append(rs, runSystem(p, s, e, log)...)
+		fmt.Fprintf(log, "%-16s done in %.1fs (load %s)\n", s.Name, time.Since(t0).Seconds(), loadAvg())
+	}
+	return rs
+}
+
+func runSystem(p Plan, s System, e *env, log io.Writer) Results {
+	var rs Results
+	add := func(sc string, size int, metric string) *Result {
+		r := &Result{System: s.Name, Scenario: sc, Payload: size, Metric: metric}
+		rs = append(rs, r)
+		return r
+	}
+	fail := func(r *Result, err error) {
+		if err != nil && r.Err == "" {
+			r.Err = err.Error()
+			fmt.Fprintf(log, "  %s %s %s: %v\n", s.Name, r.Scenario, sizeLabel(r.Payload), err)
+		}
+	}
+	r, err := s.start(e)
+	if err == nil {
+		if err = r.warmUp(p); err != nil {
+			r.stop()
+		}
+	}
+	for _, size := range p.Payloads {
+		t0 := time.Now()
+		ow, owMB := add(ScOneWay, size, MMsgs), add(ScOneWay, size, MMB)
+		fo, foMB := add(ScFanOut, size, MMsgs), add(ScFanOut, size, MMB)
+		p50, p99 := add(ScReqSeq, size, MP50), add(ScReqSeq, size, MP99)
+		par := add(ScReqPar, size, MReqs)
+		if err != nil {
+			for _, x := range []*Result{ow, owMB, fo, foMB, p50, p99, par} {
+				fail(x, err)
+			}
+			continue
+		}
+		for range p.Runs {
+			v, n, dropped, err := r.oneWay(p, size, []int{1})
+			ow.Dropped += dropped
+			if fail(ow, err); err == nil {
+				ow.Values, ow.Samples = append(ow.Values, v), append(ow.Samples, n)
+				owMB.Values = append(owMB.Values, v*float64(size)/1e6)
+			}
+			v, n, dropped, err = r.oneWay(p, size, []int{1, 2, 3, 4})
+			fo.Dropped += dropped
+			if fail(fo, err); err == nil {
+				fo.Values, fo.Samples = append(fo.Values, v), append(fo.Samples, n)
+				foMB.Values = append(foMB.Values, v*float64(size)/1e6)
+			}
+			rr, err := r.requests(p, proto.OpReqSeq, size)
+			if fail(p50, err); err == nil {
+				p50.Values, p50.Samples = append(p50.Values, rr.P50US), append(p50.Samples, rr.Count)
+				p99.Values = append(p99.Values, rr.P99US)
+			}
+			rr, err = r.requests(p, proto.OpReqPar, size)
+			if fail(par, err); err == nil {
+				par.Values, par.Samples = append(par.Values, float64(rr.Count)/rr.Seconds), append(par.Samples, rr.Count)
+			}
+		}
+		owMB.Err, owMB.Dropped, owMB.Samples = ow.Err, ow.Dropped, ow.Samples
+		foMB.Err, foMB.Dropped, foMB.Samples = fo.Err, fo.Dropped, fo.Samples
+		p99.Err, p99.Samples = p50.Err, p50.Samples
+		fmt.Fprintf(log, "  %-16s %-7s one-way %s msgs/s, fan-out %s, p50 %s µs, in flight %s req/s (%.1fs)\n",
+			s.Name, sizeLabel(size), human(ow.Median()), human(fo.Median()), human(p50.Median()), human(par.Median()), time.Since(t0).Seconds())
+	}
+	conn := add(ScConnect, 0, MConnect)
+	if err != nil {
+		fail(conn, err)
+	} else {
+		for range p.Runs {
+			v, err := r.connect(p)
+			if fail(conn, err); err == nil {
+				conn.Values = append(conn.Values, v)
+			}
+		}
+		r.stop()
+	}
+	if s.Memory {
+		t0 := time.Now()
+		mem := add(ScIdle, 0, MMem)
+		for range p.Runs {
+			v, err := s.idleMemory(e, p)
+			if fail(mem, err); err == nil {
+				mem.Values = append(mem.Values, v)
+			}
+		}
+		fmt.Fprintf(log, "  %-16s connect %s µs, hub memory %s B per idle connection (%.1fs)\n", s.Name, human(conn.Median()), human(mem.Median()), time.Since(t0).Seconds())
+	}
+	return rs
+}

@@ -1,0 +1,72 @@
+package orch
+
+import "time"
+
+// Plan is what one bench run measures and how much.
+type Plan struct {
+	Smoke    bool
+	Runs     int   // each figure is the median of this many runs
+	Payloads []int // bytes
+	// Messages per one-way and fan-out run, sequential requests and
+	// requests in flight, by payload size.
+	OneWayN, SeqN, ParN map[int]int
+	InFlight            int
+	ConnectN            int // connects per connect-time run
+	IdleN               int // idle connections for the memory figure
+	// WindowBytes is the sender's credit: how much may be sent and not yet
+	// acknowledged by every receiver (in messages: clamped to 8..4096).
+	WindowBytes int
+	// Budget bounds the measuring loop of each run in time: a system too
+	// slow to move N messages in it is measured on what it moved.
+	Budget time.Duration
+	// Timeout bounds each command of a run; past it the run fails.
+	Timeout time.Duration
+}
+
+const (
+	kib = 1 << 10
+	mib = 1 << 20
+)
+
+// FullPlan is `make bench`: 4 payloads, medians of 3, about 4 minutes on
+// 2 cores.
+func FullPlan() Plan {
+	return Plan{
+		Runs:        3,
+		Payloads:    []int{16, kib, 64 * kib, mib},
+		OneWayN:     map[int]int{16: 100000, kib: 50000, 64 * kib: 3000, mib: 300},
+		SeqN:        map[int]int{16: 1000, kib: 1000, 64 * kib: 300, mib: 100},
+		ParN:        map[int]int{16: 10000, kib: 10000, 64 * kib: 2000, mib: 200},
+		InFlight:    64,
+		ConnectN:    50,
+		IdleN:       10000,
+		WindowBytes: 16 * mib,
+		Budget:      200 * time.Millisecond,
+		Timeout:     20 * time.Second,
+	}
+}
+
+// SmokePlan is the tiny run `make test` calls: every system, every
+// scenario, two payloads, one run each, small counts.
+func SmokePlan() Plan {
+	return Plan{
+		Smoke:       true,
+		Runs:        1,
+		Payloads:    []int{16, 64 * kib},
+		OneWayN:     map[int]int{16: 500, 64 * kib: 100},
+		SeqN:        map[int]int{16: 50, 64 * kib: 20},
+		ParN:        map[int]int{16: 200, 64 * kib: 50},
+		InFlight:    64,
+		ConnectN:    5,
+		IdleN:       100,
+		WindowBytes: 16 * mib,
+		Budget:      200 * time.Millisecond,
+		Timeout:     10 * time.Second,
+	}
+}
+
+// window returns the credit window and ack period, in messages, for size.
+func (p Plan) window(size int) (window, ackEvery int) {
+	window = min(max(p.WindowBytes/max(size, 1), 8), 4096)
+	return window, max(window/4, 1)
+}

@@ -1,0 +1,43 @@
+package orch
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+)
+
+// Setup builds the helper binary into a temporary directory and checks
+// that Node and the pinned electron-common-ipc are there, running
+// `npm ci` in bench/node when node_modules is missing. benchDir is the
+// bench module's directory. Call the returned cleanup when done.
+func Setup(benchDir string, log *os.File) (*env, func(), error) {
+	tmp, err := os.MkdirTemp("", "ipcbus-bench-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := func() { os.RemoveAll(tmp) }
+	e := &env{benchproc: filepath.Join(tmp, "benchproc"), nodeDir: filepath.Join(benchDir, "node"), tmp: tmp}
+	build := exec.Command("go", "build", "-o", e.benchproc, "./cmd/benchproc")
+	build.Dir = benchDir
+	build.Stdout, build.Stderr = log, log
+	if err := build.Run(); err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("build benchproc: %w", err)
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("node is needed for electron-common-ipc: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(e.nodeDir, "node_modules", "electron-common-ipc", "package.json")); err != nil {
+		fmt.Fprintln(log, "bench: installing electron-common-ipc (npm ci in bench/node)")
+		npm := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+		npm.Dir = e.nodeDir
+		npm.Stdout, npm.Stderr = log, log
+		if err := npm.Run(); err != nil {
+			cleanup()
+			return nil, nil, fmt.Errorf("npm ci in %s: %w", e.nodeDir, err)
+		}
+	}
+	return e, cleanup, nil
+}

@@ -1,0 +1,50 @@
+package procs
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ipcbus/ipcbus/bench/internal/proto"
+	"github.com/ipcbus/ipcbus/hub"
+)
+
+// Hub runs an ipcbus hub with default limits on a Unix socket, TCP and
+// WebSocket listener (loopback, random ports).
+func Hub(args []string) error {
+	fs := flag.NewFlagSet("hub", flag.ContinueOnError)
+	unix := fs.String("unix", "", "Unix socket path")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	h, err := hub.New(hub.Config{
+		UnixPath: *unix,
+		TCPAddr:  "127.0.0.1:0",
+		WSAddr:   "127.0.0.1:0",
+		Logger:   slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		return err
+	}
+	if err := h.Listen(); err != nil {
+		return err
+	}
+	ws := h.Addr("ws")
+	if ws != "" {
+		ws = fmt.Sprintf("ws://%s/ws?token=%s", ws[len("ws:"):], h.Token())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Serve(ctx) }()
+	hello(proto.Reply{Addrs: []string{h.Addr("unix"), h.Addr("tcp"), ws}})
+	untilStdinCloses()
+	cancel()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(6 * time.Second):
+		return fmt.Errorf("hub: shutdown took too long")
+	}
+}
