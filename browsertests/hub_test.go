@@ -35,8 +35,9 @@ func pageURL(h *hub.Hub, path string) string { return "http://" + hostPort(h) + 
 // wsURL is the hub's WebSocket URL without the token, as a preload gets it.
 func wsURL(h *hub.Hub) string { return "ws://" + hostPort(h) + "/ws" }
 
-// native connects a native Go client named name.
+// native connects a native Go client named name, with the hub's token
+// (required of every connection when the hub was given one).
 func native(t *testing.T, h *hub.Hub, name string) *bus.Client {
 	t.Helper()
-	return hubtest.Dial(t, h, name, nil)
+	return hubtest.Dial(t, h, name, &bus.Options{Token: h.Token()})
 }
