@@ -7,7 +7,7 @@
 // public JavaScript API (web/ipcbus-client.js) can reach it directly in a
 // preload or over a MessagePort from a page or a frame. Payloads cross as
 // msgpack bytes (Uint8Array), encoded and decoded in JavaScript, so the Go
-// side never walks JS values. See the package README in web/ for the ops.
+// side never walks JS values. web/README.md lists the ops.
 //
 // On start, main calls globalThis.__ipcbusBoot(api) once, where api is
 // {newEngine(config, deliver) → {post(msg)}}, then parks forever: the
