@@ -139,3 +139,36 @@ func TestClosingTabFailsPendingRequests(t *testing.T) {
 		t.Errorf("requests failed %v after the tab closed, want at once", d)
 	}
 }
+
+// close settles the client's pending requests at once with code 'closed',
+// and the client can connect again as a new peer.
+func TestCloseFailsPendingRequests(t *testing.T) {
+	h := startHub(t, hub.Config{})
+	nat := native(t, h, "silent")
+	nat.On("silent", func(*bus.Event) {})
+	if err := nat.Conn().Flush(ctxFor(t, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, config: electronArgs(h)})
+	var first, second bus.Peer
+	tb.eval(`T.connect("page")`, &first)
+	var r struct {
+		Pending settled  `json:"pending"`
+		Peer    bus.Peer `json:"peer"`
+	}
+	tb.eval(`(async () => {
+		const c = T.client("page");
+		const pending = T.settle(c.request("silent", -1));
+		await c.close();
+		const result = await pending;
+		await c.connect({ timeoutDelay: 10000 });
+		return { pending: result, peer: c.peer };
+	})()`, &r)
+	if r.Pending.OK || r.Pending.Code != "closed" || r.Pending.MS > 1000 {
+		t.Errorf("request pending at close = %+v, want code 'closed' at once", r.Pending)
+	}
+	second = r.Peer
+	if second.ID == 0 || second.ID == first.ID {
+		t.Errorf("peer after reconnecting = %+v, want a new peer (was %d)", second, first.ID)
+	}
+}
