@@ -16,12 +16,9 @@ all: build web
 build:
 	$(GO) build -o $(BIN)/ipcbus ./cmd/ipcbus
 
-## web: client.wasm, wasm_exec.js and the web/ files, ready to serve
+## web: client.wasm, wasm_exec.js, the JS API and the demo, ready to serve
 web:
-	mkdir -p $(WEBOUT)
-	cp -R web/. $(WEBOUT)/
-	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(WEBOUT)/
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WEBOUT)/client.wasm ./wasmclient
+	web/build.sh $(WEBOUT)
 
 ## run: the hub on its defaults (Unix socket, TCP 127.0.0.1:50494) with the
 ## WebSocket listener and demo on 127.0.0.1:50495
