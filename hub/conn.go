@@ -176,7 +176,7 @@ func (c *conn) closeWith(code wire.CloseCode, reason string) {
 			c.stall = nil
 		}
 	}
-	body, _ := encode(reason)
+	body := wire.AppendStr(nil, reason)
 	f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindClose, Code: uint16(code), Body: body})
 	c.queue = append(c.queue, f)
 	c.omu.Unlock()
@@ -328,8 +328,8 @@ func (c *conn) handshake() error {
 		c.closeWith(wire.CloseProtocolError, err.(*wire.CloseError).Reason)
 		return err
 	}
-	var hello wire.Hello
-	if err := decode(f.Body, &hello); err != nil {
+	hello, err := wire.DecodeHello(f.Body)
+	if err != nil {
 		c.closeWith(wire.CloseProtocolError, "bad hello: "+err.Error())
 		return err
 	}
@@ -345,15 +345,12 @@ func (c *conn) handshake() error {
 	c.h.router.mu.Lock() // State reads it under the router's lock
 	c.process = hello.Process
 	c.h.router.mu.Unlock()
-	body, err := encode(wire.Welcome{
+	body := wire.AppendWelcome(nil, wire.Welcome{
 		Version:        wire.Version,
 		MaxFrameBytes:  c.h.cfg.MaxFrameBytes,
 		PingIntervalMS: c.h.cfg.PingInterval.Milliseconds(),
 		Hub:            c.h.cfg.Name,
 	})
-	if err != nil {
-		return err
-	}
 	w, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindWelcome, ID: c.id, Body: body})
 	c.enqueue(w)
 	c.h.log.Debug("connection open", "conn", c.id, "transport", c.kind, "remote", c.remote, "pid", c.process.PID)

@@ -74,15 +74,15 @@ func checkArgs(f *wire.Frame) error {
 }
 
 func (c *conn) onPeerAdd(f *wire.Frame) error {
-	var info wire.PeerInfo
-	if err := decode(f.Body, &info); err != nil {
+	info, err := wire.DecodePeerInfo(f.Body)
+	if err != nil {
 		return fault(wire.CloseProtocolError, "bad peer.add: %v", err)
 	}
 	if len(info.Name) > wire.MaxNameBytes || !utf8.ValidString(info.Name) {
 		return fault(wire.ClosePolicy, "peer name not UTF-8 or over %d bytes", wire.MaxNameBytes)
 	}
 	if len(c.peers) >= c.h.cfg.MaxPeersPerConn {
-		reason, _ := encode(fmt.Sprintf("too many peers on one connection (limit %d)", c.h.cfg.MaxPeersPerConn))
+		reason := wire.AppendStr(nil, fmt.Sprintf("too many peers on one connection (limit %d)", c.h.cfg.MaxPeersPerConn))
 		b, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerAdded, ID: f.ID, Code: 1, Body: reason})
 		c.enqueue(b)
 		return nil
@@ -92,10 +92,7 @@ func (c *conn) onPeerAdd(f *wire.Frame) error {
 	}
 	p := &peer{c: c, subs: make(map[string]struct{})}
 	p.info = wire.Peer{ID: c.h.nextPeer.Add(1), Name: info.Name, Process: info.Process}
-	var err error
-	if p.raw, err = encode(p.info); err != nil {
-		return err
-	}
+	p.raw = wire.AppendPeer(nil, p.info)
 	c.h.router.addPeer(p)
 	b, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerAdded, ID: f.ID, Peer: p.info.ID, Body: p.raw})
 	c.enqueue(b)
@@ -263,7 +260,7 @@ func (c *conn) onRequest(f *wire.Frame) error {
 	}
 	h.router.mu.RUnlock()
 	if !ok {
-		reason, _ := encode(fmt.Sprintf("too many requests in flight on one connection (limit %d)", h.cfg.MaxRequestsPerConn))
+		reason := wire.AppendStr(nil, fmt.Sprintf("too many requests in flight on one connection (limit %d)", h.cfg.MaxRequestsPerConn))
 		h.answer(&hubRequest{requester: c, clientID: f.ID, channel: f.Channel}, wire.StatusRefused, h.self, reason)
 		return nil
 	}

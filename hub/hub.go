@@ -58,10 +58,7 @@ func New(cfg Config) (*Hub, error) {
 	}
 	h.router.init()
 	h.requests.init()
-	h.self, err = encode(wire.Peer{Name: cfg.Name, Process: wire.Process{Type: "hub", PID: os.Getpid()}})
-	if err != nil {
-		return nil, err
-	}
+	h.self = wire.AppendPeer(nil, wire.Peer{Name: cfg.Name, Process: wire.Process{Type: "hub", PID: os.Getpid()}})
 	return h, nil
 }
 

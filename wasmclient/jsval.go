@@ -113,23 +113,23 @@ func targetOf(v js.Value) bus.Target {
 	return bus.Target{}
 }
 
-// argsOf turns the Uint8Arrays of msg.args, each one msgpack value, into
-// arguments the engine writes as they are.
-func argsOf(v js.Value) ([]any, error) {
+// argsOf joins the Uint8Arrays of msg.args, each one msgpack value, into
+// the msgpack array the engine sends as it is.
+func argsOf(v js.Value) ([]byte, error) {
 	if v.Type() == js.TypeUndefined {
-		return nil, nil
+		return []byte{0x90}, nil
 	}
 	if !v.InstanceOf(jsArray) {
 		return nil, errBadArgs
 	}
 	n := v.Length()
-	out := make([]any, n)
+	out := wire.AppendArrayLen(nil, n)
 	for i := 0; i < n; i++ {
 		r, err := rawOf(v.Index(i))
 		if err != nil {
 			return nil, err
 		}
-		out[i] = r
+		out = append(out, r...)
 	}
 	return out, nil
 }

@@ -228,7 +228,7 @@ func (e *engine) send(msg js.Value) error {
 	if err != nil {
 		return err
 	}
-	return cs.cl.SendTo(doneCtx, targetOf(msg.Get("to")), str(msg, "channel"), args...)
+	return cs.cl.SendRaw(doneCtx, targetOf(msg.Get("to")), str(msg, "channel"), args)
 }
 
 // request: {seq, client, channel, to?, timeout, args}. A timeout of zero,
@@ -252,7 +252,7 @@ func (e *engine) request(msg js.Value) {
 	}
 	go func() {
 		defer cancel()
-		resp, err := cs.cl.RequestTo(ctx, to, channel, args...)
+		resp, err := cs.cl.RequestRaw(ctx, to, channel, args)
 		if err != nil {
 			e.reply(seq, js.Undefined(), err)
 			return
@@ -273,9 +273,9 @@ func (e *engine) answer(op string, msg js.Value) error {
 	}
 	var err error
 	if op == "resolve" {
-		var v any
+		var v []byte
 		if v, err = rawOf(msg.Get("value")); err == nil {
-			_, err = r.Resolve(v)
+			_, err = r.ResolveRaw(v)
 		} else {
 			r.Reject("ipcbus: the response could not be sent: " + err.Error())
 		}

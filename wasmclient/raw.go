@@ -3,11 +3,10 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"syscall/js"
 
-	"github.com/vmihailenco/msgpack/v5"
+	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
 var errBadArgs = errors.New("ipcbus: engine: a value must be one msgpack value in a Uint8Array")
@@ -15,15 +14,10 @@ var errBadArgs = errors.New("ipcbus: engine: a value must be one msgpack value i
 // rawOf checks that v is a Uint8Array holding exactly one msgpack value
 // and returns it to be written as it is: the hub forwards payload bytes
 // untouched, so a malformed one would reach every receiver.
-func rawOf(v js.Value) (msgpack.RawMessage, error) {
+func rawOf(v js.Value) ([]byte, error) {
 	b := bytesOf(v)
-	if len(b) == 0 {
+	if n, err := wire.ValueLen(b); err != nil || n != len(b) {
 		return nil, errBadArgs
 	}
-	r := bytes.NewReader(b)
-	dec := msgpack.NewDecoder(r)
-	if err := dec.Skip(); err != nil || r.Len() != 0 {
-		return nil, errBadArgs
-	}
-	return msgpack.RawMessage(b), nil
+	return b, nil
 }

@@ -11,9 +11,7 @@ out=${1:?usage: build.sh OUTDIR}
 web=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$web")
 mkdir -p "$out/demo"
-# -gcflags=all=-l (no inlining) makes client.wasm ~7% smaller gzipped: it
-# keeps it under 1 MiB.
-(cd "$root" && GOOS=js GOARCH=wasm go build -trimpath -gcflags=all=-l -ldflags="-s -w" -o "$out/client.wasm" ./wasmclient)
+(cd "$root" && GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o "$out/client.wasm" ./wasmclient)
 cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$out/wasm_exec.js"
 for f in ipcbus-codec.js ipcbus-client.js ipcbus-preload.js ipcbus.d.ts; do
 	cp "$web/$f" "$out/$f"

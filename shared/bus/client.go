@@ -208,20 +208,9 @@ func (cl *Client) connEnded(cause error) {
 	cl.em.mu.Unlock()
 }
 
-// Send sends args on channel to every listener of every peer, this one's
-// included. It waits only while the outbound queue is full (see package
-// doc); ctx bounds that wait.
-func (cl *Client) Send(ctx context.Context, channel string, args ...any) error {
-	return cl.send(ctx, Target{}, channel, args)
-}
-
-// SendTo sends args on channel to the listeners of one peer, or of every
-// peer of one process.
-func (cl *Client) SendTo(ctx context.Context, to Target, channel string, args ...any) error {
-	return cl.send(ctx, to, channel, args)
-}
-
-func (cl *Client) send(ctx context.Context, to Target, channel string, args []any) error {
+// SendRaw is SendTo with the arguments already encoded: args is one msgpack
+// array. Bindings that encode values themselves (client.wasm) use it.
+func (cl *Client) SendRaw(ctx context.Context, to Target, channel string, args []byte) error {
 	f, err := cl.frame(wire.KindSend, to, channel, 0, args)
 	if err != nil {
 		return fmt.Errorf("ipcbus: send on %q: %w", channel, err)
@@ -232,8 +221,9 @@ func (cl *Client) send(ctx context.Context, to Target, channel string, args []an
 	return nil
 }
 
-// frame encodes a send or request frame, checking what the hub would refuse.
-func (cl *Client) frame(kind wire.Kind, to Target, channel string, id uint64, args []any) ([]byte, error) {
+// frame encodes a send or request frame around the encoded args array,
+// checking what the hub would refuse.
+func (cl *Client) frame(kind wire.Kind, to Target, channel string, id uint64, args []byte) ([]byte, error) {
 	if cl.Status() != StatusConnected {
 		if cl.Status() == StatusClosed {
 			return nil, ErrClosed
@@ -243,13 +233,14 @@ func (cl *Client) frame(kind wire.Kind, to Target, channel string, id uint64, ar
 	if !wire.ValidChannel(channel) {
 		return nil, fmt.Errorf("invalid channel name (empty, not UTF-8 or over %d bytes)", wire.MaxChannelBytes)
 	}
-	b, err := wire.AppendHeader(make([]byte, 0, 64), &wire.Frame{Kind: kind, Channel: channel, Peer: cl.peer.ID, To: to, ID: id})
+	if !isArray(args) {
+		return nil, fmt.Errorf("%w: the args are not one msgpack array", wire.ErrMalformed)
+	}
+	b, err := wire.AppendHeader(make([]byte, 0, 64+len(args)), &wire.Frame{Kind: kind, Channel: channel, Peer: cl.peer.ID, To: to, ID: id})
 	if err != nil {
 		return nil, err
 	}
-	if b, err = encodeArgs(b, args); err != nil {
-		return nil, err
-	}
+	b = append(b, args...)
 	if max := cl.conn.MaxFrameBytes(); len(b) > max {
 		return nil, fmt.Errorf("%w: %d bytes, the hub's limit is %d", ErrFrameTooLarge, len(b), max)
 	}
@@ -336,4 +327,13 @@ func (cl *Client) call(l *listener, ev *Event) {
 		}
 	}()
 	l.fn(ev)
+}
+
+// isArray reports whether b is exactly one msgpack array.
+func isArray(b []byte) bool {
+	if len(b) == 0 || (b[0]&0xf0 != 0x90 && b[0] != 0xdc && b[0] != 0xdd) {
+		return false
+	}
+	n, err := wire.ValueLen(b)
+	return err == nil && n == len(b)
 }

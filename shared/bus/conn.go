@@ -209,10 +209,7 @@ func (c *Conn) handshake(ctx context.Context) error {
 // greet sends hello and reads the welcome, or the hub's reason to refuse.
 func (c *Conn) greet(t Transport) (wire.Welcome, error) {
 	var w wire.Welcome
-	body, err := encodeValue(nil, wire.Hello{Version: wire.Version, Token: c.opts.Token, Process: c.opts.Process})
-	if err != nil {
-		return w, err
-	}
+	body := wire.AppendHello(nil, wire.Hello{Version: wire.Version, Token: c.opts.Token, Process: c.opts.Process})
 	hello, err := wire.Append(nil, &wire.Frame{Kind: wire.KindHello, Body: body})
 	if err != nil {
 		return w, err
@@ -230,7 +227,7 @@ func (c *Conn) greet(t Transport) (wire.Welcome, error) {
 	}
 	switch f.Kind {
 	case wire.KindWelcome:
-		if _, err := decodeValue(f.Body, &w); err != nil {
+		if w, err = wire.DecodeWelcome(f.Body); err != nil {
 			return w, fmt.Errorf("ipcbus: connect: bad welcome: %w", err)
 		}
 		return w, nil
@@ -241,8 +238,7 @@ func (c *Conn) greet(t Transport) (wire.Welcome, error) {
 }
 
 func closeFrameError(f *wire.Frame) *wire.CloseError {
-	var reason string
-	decodeValue(f.Body, &reason)
+	reason, _ := wire.DecodeString(f.Body)
 	return &wire.CloseError{Code: wire.CloseCode(f.Code), Reason: reason}
 }
 
@@ -272,7 +268,7 @@ func (c *Conn) Close() error {
 	}
 	out := c.out
 	c.mu.Unlock()
-	reason, _ := encodeValue(nil, "client closed")
+	reason := wire.AppendStr(nil, "client closed")
 	bye, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindClose, Code: uint16(wire.CloseNormal), Body: reason})
 	out.finish(bye)
 	c.end(ErrClosed)
@@ -372,7 +368,7 @@ func (c *Conn) readLoop(t Transport) {
 
 // protocolError closes the connection because the hub sent nonsense.
 func (c *Conn) protocolError(err error) {
-	reason, _ := encodeValue(nil, err.Error())
+	reason := wire.AppendStr(nil, err.Error())
 	bye, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindClose, Code: uint16(wire.CloseProtocolError), Body: reason})
 	c.out.finish(bye)
 	c.end(err)
@@ -423,10 +419,9 @@ func (c *Conn) handleFrame(b []byte) error {
 		}
 		var a added
 		if f.Code != 0 {
-			var reason string
-			decodeValue(f.Body, &reason)
+			reason, _ := wire.DecodeString(f.Body)
 			a.err = fmt.Errorf("%w: %s", ErrRefused, reason)
-		} else if _, err := decodeValue(f.Body, &a.peer); err != nil {
+		} else if a.peer, err = wire.DecodePeer(f.Body); err != nil {
 			return err
 		}
 		ch <- a
@@ -457,8 +452,9 @@ func (c *Conn) sender(raw []byte) (Peer, error) {
 	}
 	var p Peer
 	if len(raw) > 0 {
-		if _, err := decodeValue(raw, &p); err != nil {
-			return p, fmt.Errorf("%w: sender: %v", wire.ErrMalformed, err)
+		var err error
+		if p, err = wire.DecodePeer(raw); err != nil {
+			return p, fmt.Errorf("sender: %w", err)
 		}
 	}
 	if len(c.senders) >= 4096 {
@@ -561,10 +557,7 @@ func (c *Conn) newID() uint64 {
 
 // addPeer registers a peer with the hub and waits for its id.
 func (c *Conn) addPeer(ctx context.Context, info wire.PeerInfo) (Peer, error) {
-	body, err := encodeValue(nil, info)
-	if err != nil {
-		return Peer{}, err
-	}
+	body := wire.AppendPeerInfo(nil, info)
 	handle := c.newID()
 	f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerAdd, ID: handle, Body: body})
 	ch := make(chan added, 1)

@@ -16,13 +16,5 @@ type Event struct {
 	args  []byte
 }
 
-// Args decodes the event's arguments, in order, into the pointers given;
-// pass nil to skip one. Fewer pointers than arguments is fine; missing
-// arguments leave their pointers untouched.
-func (e *Event) Args(dst ...any) error { return decodeArgs(e.args, dst) }
-
-// Values decodes every argument into a generic value.
-func (e *Event) Values() ([]any, error) { return decodeValues(e.args) }
-
 // RawArgs returns the msgpack array of arguments as received.
 func (e *Event) RawArgs() []byte { return e.args }

@@ -54,15 +54,6 @@ type PortMessage struct {
 	data []byte
 }
 
-// Decode decodes the message into v, a pointer.
-func (m *PortMessage) Decode(v any) error {
-	_, err := decodeValue(m.data, v)
-	return err
-}
-
-// Value decodes the message into a generic value.
-func (m *PortMessage) Value() (any, error) { return decodeValue(m.data, nil) }
-
 // NewPort returns a port end to transfer with PostMessage.
 func (cl *Client) NewPort() *Port { return &Port{conn: cl.conn} }
 
@@ -112,12 +103,10 @@ func (p *Port) OnClose(fn func()) {
 	}
 }
 
-// Post sends msg to the other end. It waits only while the outbound queue
-// is full (see package doc).
-func (p *Port) Post(ctx context.Context, msg any) error {
-	body, err := encodeValue(nil, msg)
-	if err != nil {
-		return fmt.Errorf("ipcbus: port post: %w", err)
+// PostRaw is Post with the message already encoded: one msgpack value.
+func (p *Port) PostRaw(ctx context.Context, body []byte) error {
+	if n, err := wire.ValueLen(body); err != nil || n != len(body) {
+		return fmt.Errorf("ipcbus: port post: %w: not one msgpack value", wire.ErrMalformed)
 	}
 	p.mu.Lock()
 	state, id, link := p.state, p.id, p.link
@@ -235,21 +224,9 @@ func (p *Port) call(fn func()) {
 	fn()
 }
 
-// PostMessage sends msg on channel with ports, as electron-common-ipc's
-// postMessage: listeners get (msg) with the ports' other ends in
-// Event.Ports. Ports go to one peer: a peer of this connection when one
-// listens, else the first peer the hub finds; other listeners get the
-// message alone. Each port can be transferred once.
-func (cl *Client) PostMessage(ctx context.Context, channel string, msg any, ports ...*Port) error {
-	return cl.postMessage(ctx, Target{}, channel, msg, ports)
-}
-
-// PostMessageTo is PostMessage to one peer, or the peers of one process.
-func (cl *Client) PostMessageTo(ctx context.Context, to Target, channel string, msg any, ports ...*Port) error {
-	return cl.postMessage(ctx, to, channel, msg, ports)
-}
-
-func (cl *Client) postMessage(ctx context.Context, to Target, channel string, msg any, ports []*Port) error {
+// PostMessageRaw is PostMessageTo with the message already encoded: one
+// msgpack value.
+func (cl *Client) PostMessageRaw(ctx context.Context, to Target, channel string, msg []byte, ports ...*Port) error {
 	c := cl.conn
 	ids := make([]uint64, len(ports))
 	for i, p := range ports {
@@ -267,7 +244,10 @@ func (cl *Client) postMessage(ctx context.Context, to Target, channel string, ms
 			return fmt.Errorf("ipcbus: postMessage on %q: port %d was transferred or closed already", channel, i)
 		}
 	}
-	f, err := cl.frame(wire.KindSend, to, channel, 0, []any{msg})
+	if n, err := wire.ValueLen(msg); err != nil || n != len(msg) {
+		return fmt.Errorf("ipcbus: postMessage on %q: %w: not one msgpack value", channel, wire.ErrMalformed)
+	}
+	f, err := cl.frame(wire.KindSend, to, channel, 0, append([]byte{0x91}, msg...))
 	if err == nil && len(ids) > 0 {
 		f, err = withPorts(f, ids)
 	}

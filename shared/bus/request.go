@@ -18,17 +18,6 @@ type Response struct {
 	payload []byte
 }
 
-// Decode decodes the payload into v, a pointer.
-func (r *Response) Decode(v any) error {
-	if _, err := decodeValue(r.payload, v); err != nil {
-		return fmt.Errorf("ipcbus: decode response into %T: %w", v, err)
-	}
-	return nil
-}
-
-// Value decodes the payload into a generic value.
-func (r *Response) Value() (any, error) { return decodeValue(r.payload, nil) }
-
 // Raw returns the msgpack payload as received.
 func (r *Response) Raw() []byte { return r.payload }
 
@@ -43,36 +32,32 @@ type Request struct {
 	settled   *atomic.Bool
 }
 
-// Resolve answers the request with v. It reports whether this call answered
-// it; an error means v could not be encoded or the connection is gone.
-func (r *Request) Resolve(v any) (bool, error) {
-	return r.answer(wire.StatusResolved, v)
+// ResolveRaw is Resolve with the value already encoded: one msgpack value.
+func (r *Request) ResolveRaw(value []byte) (bool, error) {
+	if _, err := wire.ValueLen(value); err != nil || len(value) == 0 {
+		r.Reject("response could not be sent: not one msgpack value")
+		return false, fmt.Errorf("ipcbus: answer request on %q: %w", r.channel, wire.ErrMalformed)
+	}
+	return r.answer(wire.StatusResolved, value)
 }
 
 // Reject answers the request with a failure; the requester gets a
 // *RejectedError carrying msg.
 func (r *Request) Reject(msg string) (bool, error) {
-	return r.answer(wire.StatusRejected, msg)
+	return r.answer(wire.StatusRejected, wire.AppendStr(nil, msg))
 }
 
 // Settled reports whether the request was answered already.
 func (r *Request) Settled() bool { return r.settled.Load() }
 
-func (r *Request) answer(status wire.Status, v any) (bool, error) {
-	b, err := wire.AppendHeader(make([]byte, 0, 32), &wire.Frame{Kind: wire.KindResponse, Peer: r.responder, ID: r.id, Code: uint16(status)})
-	if err == nil {
-		b, err = encodeValue(b, v)
-	}
-	if err == nil && len(b) > r.conn.MaxFrameBytes() {
-		err = fmt.Errorf("%w: %d bytes, the hub's limit is %d", ErrFrameTooLarge, len(b), r.conn.MaxFrameBytes())
-	}
-	if err != nil {
-		// Tell the requester rather than leave it waiting.
-		if r.settled.CompareAndSwap(false, true) {
-			msg := fmt.Sprintf("response could not be sent: %v", err)
-			b, _ = wire.AppendHeader(nil, &wire.Frame{Kind: wire.KindResponse, Peer: r.responder, ID: r.id, Code: uint16(wire.StatusRejected)})
-			b, _ = encodeValue(b, msg)
-			r.conn.push(context.Background(), b, false)
+func (r *Request) answer(status wire.Status, body []byte) (bool, error) {
+	b, _ := wire.AppendHeader(make([]byte, 0, 32+len(body)), &wire.Frame{Kind: wire.KindResponse, Peer: r.responder, ID: r.id, Code: uint16(status)})
+	b = append(b, body...)
+	if max := r.conn.MaxFrameBytes(); len(b) > max {
+		err := fmt.Errorf("%w: %d bytes, the hub's limit is %d", ErrFrameTooLarge, len(b), max)
+		if status != wire.StatusRejected {
+			// Tell the requester rather than leave it waiting.
+			r.Reject(fmt.Sprintf("response could not be sent: %v", err))
 		}
 		return false, fmt.Errorf("ipcbus: answer request on %q: %w", r.channel, err)
 	}
@@ -106,21 +91,9 @@ func (p *pending) settle(r result) {
 	}
 }
 
-// Request sends args on channel as a request and waits for the first
-// answer from any listener. A ctx without deadline gets
-// Options.RequestTimeout (2000 ms unless set; negative waits forever).
-// Errors: ErrTimeout, *RejectedError (ErrRejected), ErrNoListener at once
-// when nobody listens, ErrResponderGone, ErrClosed.
-func (cl *Client) Request(ctx context.Context, channel string, args ...any) (*Response, error) {
-	return cl.request(ctx, Target{}, channel, args)
-}
-
-// RequestTo is Request restricted to one peer, or to the peers of one process.
-func (cl *Client) RequestTo(ctx context.Context, to Target, channel string, args ...any) (*Response, error) {
-	return cl.request(ctx, to, channel, args)
-}
-
-func (cl *Client) request(ctx context.Context, to Target, channel string, args []any) (*Response, error) {
+// RequestRaw is RequestTo with the arguments already encoded: one msgpack
+// array. The response's payload is left encoded (Response.Raw).
+func (cl *Client) RequestRaw(ctx context.Context, to Target, channel string, args []byte) (*Response, error) {
 	resp, err := cl.roundTrip(ctx, to, channel, args)
 	if err != nil {
 		var rej *RejectedError
@@ -132,7 +105,7 @@ func (cl *Client) request(ctx context.Context, to Target, channel string, args [
 	return resp, nil
 }
 
-func (cl *Client) roundTrip(ctx context.Context, to Target, channel string, args []any) (*Response, error) {
+func (cl *Client) roundTrip(ctx context.Context, to Target, channel string, args []byte) (*Response, error) {
 	c := cl.conn
 	timeout := time.Duration(0)
 	if _, ok := ctx.Deadline(); !ok && c.opts.RequestTimeout > 0 {
@@ -201,13 +174,9 @@ func (r result) response(channel string) (*Response, error) {
 	case wire.StatusResolved:
 		return &Response{Channel: channel, Sender: r.sender, payload: r.body}, nil
 	case wire.StatusRejected:
-		var msg string
-		if v, err := decodeValue(r.body, nil); err == nil {
-			if s, ok := v.(string); ok {
-				msg = s
-			} else {
-				msg = fmt.Sprint(v)
-			}
+		msg, err := wire.DecodeString(r.body)
+		if err != nil {
+			msg = "(a rejection that is not a string)"
 		}
 		return nil, &RejectedError{Channel: channel, Message: msg, Peer: r.sender}
 	case wire.StatusNoListener:
@@ -215,7 +184,6 @@ func (r result) response(channel string) (*Response, error) {
 	case wire.StatusResponderGone:
 		return nil, ErrResponderGone
 	}
-	var reason string
-	decodeValue(r.body, &reason)
+	reason, _ := wire.DecodeString(r.body)
 	return nil, fmt.Errorf("%w: %s", ErrRefused, reason)
 }

@@ -1,3 +1,5 @@
+//go:build !js
+
 package bus
 
 // QueuedCalls returns how many calls wait for the service to start.

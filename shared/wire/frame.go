@@ -1,10 +1,6 @@
 package wire
 
-import (
-	"unicode/utf8"
-
-	"github.com/vmihailenco/msgpack/v5"
-)
+import "unicode/utf8"
 
 const frameFields = 9
 
@@ -34,11 +30,7 @@ func AppendHeader(b []byte, f *Frame) ([]byte, error) {
 	case f.To.Peer != 0:
 		b = appendUint(b, f.To.Peer)
 	case f.To.Process != nil:
-		p, err := msgpack.Marshal(f.To.Process)
-		if err != nil {
-			return nil, err
-		}
-		b = append(b, p...)
+		b = AppendProcess(b, *f.To.Process)
 	default:
 		b = appendNil(b)
 	}
@@ -161,9 +153,9 @@ func decodeTarget(b []byte, t *Target) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		var p Process
-		if err := msgpack.Unmarshal(raw, &p); err != nil {
-			return nil, malformed("target process: %v", err)
+		p, err := DecodeProcess(raw)
+		if err != nil {
+			return nil, err
 		}
 		t.Process = &p
 		return rest, nil

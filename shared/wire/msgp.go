@@ -12,6 +12,9 @@ import (
 
 func appendNil(b []byte) []byte { return append(b, 0xc0) }
 
+// AppendArrayLen appends the header of a msgpack array of n elements.
+func AppendArrayLen(b []byte, n int) []byte { return appendArrayLen(b, n) }
+
 func appendArrayLen(b []byte, n int) []byte {
 	switch {
 	case n < 16:
@@ -269,6 +272,10 @@ func valueLen(b []byte) (int, error) {
 	}
 	return pos, nil
 }
+
+// ValueLen returns the length of the complete msgpack value at the start of
+// b, or an error wrapping ErrMalformed when there is none.
+func ValueLen(b []byte) (int, error) { return valueLen(b) }
 
 // readRaw returns the encoded msgpack value at the start of b (nil for a
 // msgpack nil) and what follows it.
