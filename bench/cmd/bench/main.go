@@ -19,14 +19,18 @@ func main() {
 	smoke := flag.Bool("smoke", false, "tiny run of every system and scenario; fails if any figure fails")
 	systems := flag.String("systems", "", "comma-separated systems or families to run (default all)")
 	runs := flag.Int("runs", 0, "runs per figure (default 3, smoke 1)")
-	out := flag.String("out", "", "directory for results.csv and chart.svg (default results, none with -smoke)")
-	doc := flag.String("doc", "", "Markdown file whose bench section is rewritten (default ../docs/performance.md, none with -smoke)")
+	out := flag.String("out", "", "directory for results.csv and chart.svg (default results for a full, unrestricted run)")
+	doc := flag.String("doc", "", "Markdown file whose bench section is rewritten (default ../docs/performance.md for a full, unrestricted run)")
+	scenarios := flag.String("scenarios", "", "comma-separated subset of oneway,fanout,reqseq,reqpar,connect,idle (default all)")
+	payloads := flag.String("payloads", "", "comma-separated payload sizes in bytes (default the plan's)")
+	cpuprofile := flag.String("cpuprofile", "", "directory where every Go helper process writes a CPU profile (ROLE-PID.pprof)")
 	flag.Parse()
 
 	plan := orch.FullPlan()
 	if *smoke {
 		plan = orch.SmokePlan()
-	} else {
+	} else if *systems == "" && *scenarios == "" && *payloads == "" && *runs == 0 {
+		// Only a whole run replaces the committed results.
 		if *out == "" {
 			*out = "results"
 		}
@@ -37,11 +41,20 @@ func main() {
 	if *runs > 0 {
 		plan.Runs = *runs
 	}
+	if err := plan.Restrict(*scenarios, *payloads); err != nil {
+		fatal(err)
+	}
 	sel, err := orch.SelectSystems(*systems)
 	if err != nil {
 		fatal(err)
 	}
 	procs.RaiseFileLimit()
+	if *cpuprofile != "" {
+		if err := os.MkdirAll(*cpuprofile, 0o755); err != nil {
+			fatal(err)
+		}
+		os.Setenv("BENCH_CPUPROFILE_DIR", *cpuprofile)
+	}
 	start := time.Now()
 	e, cleanup, err := orch.Setup(".", os.Stderr)
 	if err != nil {

@@ -1,11 +1,16 @@
 // Command benchproc is the bench's helper process: an ipcbus hub, a NATS
 // server, a raw relay, or a worker, as its first argument says. The bench
 // orchestrator (cmd/bench) builds and starts it; it is not meant for hands.
+//
+// With BENCH_CPUPROFILE_DIR set it writes a CPU profile of its whole life
+// there, as ROLE-PID.pprof.
 package main
 
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 
 	"github.com/ipcbus/ipcbus/bench/internal/procs"
 )
@@ -26,8 +31,25 @@ func main() {
 		fmt.Fprintf(os.Stderr, "benchproc: unknown role %q\n", os.Args[1])
 		os.Exit(2)
 	}
-	if err := run(os.Args[2:]); err != nil {
+	if err := profiled(os.Args[1], func() error { return run(os.Args[2:]) }); err != nil {
 		fmt.Fprintf(os.Stderr, "benchproc %s: %v\n", os.Args[1], err)
 		os.Exit(1)
 	}
+}
+
+func profiled(role string, fn func() error) error {
+	dir := os.Getenv("BENCH_CPUPROFILE_DIR")
+	if dir == "" {
+		return fn()
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.pprof", role, os.Getpid())))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return err
+	}
+	defer pprof.StopCPUProfile()
+	return fn()
 }

@@ -1,6 +1,11 @@
 package orch
 
-import "time"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Plan is what one bench run measures and how much.
 type Plan struct {
@@ -21,7 +26,17 @@ type Plan struct {
 	Budget time.Duration
 	// Timeout bounds each command of a run; past it the run fails.
 	Timeout time.Duration
+	// Only, when not empty, restricts the run to these scenarios.
+	Only map[string]bool
 }
+
+// ScenarioFlags names the scenarios for the -scenarios flag.
+var ScenarioFlags = map[string]string{
+	"oneway": ScOneWay, "fanout": ScFanOut, "reqseq": ScReqSeq,
+	"reqpar": ScReqPar, "connect": ScConnect, "idle": ScIdle,
+}
+
+func (p Plan) wants(scenario string) bool { return len(p.Only) == 0 || p.Only[scenario] }
 
 const (
 	kib = 1 << 10
@@ -65,8 +80,54 @@ func SmokePlan() Plan {
 	}
 }
 
+// budget returns the time budget of a run at size: the largest payloads
+// get twice the base, so that a run counts more than a handful of them.
+func (p Plan) budget(size int) time.Duration {
+	if size >= mib {
+		return 2 * p.Budget
+	}
+	return p.Budget
+}
+
 // window returns the credit window and ack period, in messages, for size.
 func (p Plan) window(size int) (window, ackEvery int) {
 	window = min(max(p.WindowBytes/max(size, 1), 8), 4096)
 	return window, max(window/4, 1)
+}
+
+// Restrict keeps the scenarios (ScenarioFlags names) and payload sizes
+// listed, each a comma-separated list; empty keeps all. Sizes outside the
+// plan get the counts of the next smaller planned size.
+func (p *Plan) Restrict(scenarios, payloads string) error {
+	if scenarios != "" {
+		p.Only = map[string]bool{}
+		for _, name := range strings.Split(scenarios, ",") {
+			sc, ok := ScenarioFlags[name]
+			if !ok {
+				return fmt.Errorf("unknown scenario %q", name)
+			}
+			p.Only[sc] = true
+		}
+	}
+	if payloads != "" {
+		var sizes []int
+		for _, f := range strings.Split(payloads, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("bad payload size %q", f)
+			}
+			if _, ok := p.OneWayN[n]; !ok {
+				like := p.Payloads[0]
+				for _, q := range p.Payloads {
+					if q <= n {
+						like = q
+					}
+				}
+				p.OneWayN[n], p.SeqN[n], p.ParN[n] = p.OneWayN[like], p.SeqN[like], p.ParN[like]
+			}
+			sizes = append(sizes, n)
+		}
+		p.Payloads = sizes
+	}
+	return nil
 }

@@ -24,6 +24,12 @@ const (
 	MReqs    = "req/s"
 	MConnect = "median µs"
 	MMem     = "B/conn"
+	// CPU time per message sent (user + system, from /proc), in µs: of
+	// every process of the system together, and of each part.
+	MCPU         = "CPU µs/msg"
+	MCPUHub      = "hub CPU µs/msg"
+	MCPUSender   = "sender CPU µs/msg"
+	MCPUReceiver = "receiver CPU µs/msg"
 )
 
 // Result is one figure: a metric of a scenario at a payload, for a

@@ -24,25 +24,51 @@ func channels() (data, ack, probe string) {
 // grace is how long past a command's own timeout the orchestrator waits.
 func (p Plan) grace() time.Duration { return p.Timeout + 10*time.Second }
 
+// flow is what a one-way or fan-out run measured.
+type flow struct {
+	rate    float64 // messages/s counted at the receivers, summed
+	counted int     // messages they counted
+	dropped uint64
+	// CPU time per message sent, in µs, of the hub, the sender and the
+	// receivers together.
+	cpuHub, cpuSender, cpuReceivers float64
+}
+
+// cpuOf returns the CPU time used so far by each process (nil ones: 0).
+func cpuOf(ps ...*proc) []time.Duration {
+	out := make([]time.Duration, len(ps))
+	for i, p := range ps {
+		if p != nil {
+			out[i], _ = cpuTime(p.pid())
+		}
+	}
+	return out
+}
+
 // oneWay sends n messages of size from worker 0 to the receivers and
 // returns the rate counted at the receivers: all the messages they got
 // past the warm-up, over the time from the first to the last.
-func (r *running) oneWay(p Plan, size int, receivers []int) (msgs float64, counted int, dropped uint64, err error) {
+func (r *running) oneWay(p Plan, size int, receivers []int) (f flow, err error) {
 	n := p.OneWayN[size]
 	window, every := p.window(size)
 	ch, ack, probe := channels()
-	tmo, budget := ms(p.Timeout), ms(p.Budget)
+	tmo, budget := ms(p.Timeout), ms(p.budget(size))
+	procs := []*proc{r.hub, r.workers[0]}
+	for _, id := range receivers {
+		procs = append(procs, r.workers[id])
+	}
+	cpu0 := cpuOf(procs...)
 	seqs := make([]int, len(receivers))
 	for i, id := range receivers {
 		seqs[i], err = r.workers[id].send(proto.Command{Op: proto.OpRecv, Ch: ch, AckCh: ack, ProbeCh: probe,
 			N: n, Size: size, Warmup: min(n/10, 1000), AckEvery: every, TimeoutMS: tmo})
 		if err != nil {
-			return 0, 0, 0, err
+			return f, err
 		}
 	}
 	for i, id := range receivers {
 		if _, err := r.workers[id].await(seqs[i], proto.PhaseReady, p.grace()); err != nil {
-			return 0, 0, 0, err
+			return f, err
 		}
 	}
 	sr, err := r.workers[0].call(proto.Command{Op: proto.OpSend, Ch: ch, AckCh: ack, ProbeCh: probe,
@@ -51,7 +77,6 @@ func (r *running) oneWay(p Plan, size int, receivers []int) (msgs float64, count
 		err = fmt.Errorf("sender: %s", sr.Err)
 	}
 	var (
-		total       int
 		first, last int64 = math.MaxInt64, 0
 		errs              = []error{err}
 	)
@@ -67,17 +92,26 @@ func (r *running) oneWay(p Plan, size int, receivers []int) (msgs float64, count
 		if rr.Bad > 0 {
 			errs = append(errs, fmt.Errorf("receiver %d: %d payloads of the wrong size", id, rr.Bad))
 		}
-		dropped += rr.Dropped
-		total += rr.Count
+		f.dropped += rr.Dropped
+		f.counted += rr.Count
 		first, last = min(first, rr.FirstNS), max(last, rr.LastNS)
 	}
+	cpu1 := cpuOf(procs...)
+	if sent := float64(sr.Count); sent > 0 {
+		us := func(i int) float64 { return float64(cpu1[i]-cpu0[i]) / float64(time.Microsecond) / sent }
+		f.cpuHub, f.cpuSender = us(0), us(1)
+		for i := 2; i < len(procs); i++ {
+			f.cpuReceivers += us(i)
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
-		return 0, total, dropped, err
+		return f, err
 	}
-	if last <= first || total == 0 {
-		return 0, total, dropped, errors.New("no messages timed")
+	if last <= first || f.counted == 0 {
+		return f, errors.New("no messages timed")
 	}
-	return float64(total) / (float64(last-first) / 1e9), total, dropped, nil
+	f.rate = float64(f.counted) / (float64(last-first) / 1e9)
+	return f, nil
 }
 
 // requests runs op (OpReqSeq or OpReqPar) from worker 0 against a
@@ -92,7 +126,7 @@ func (r *running) requests(p Plan, op string, size int) (proto.Reply, error) {
 		return rr, fmt.Errorf("responder: %s", rr.Err)
 	}
 	defer resp.call(proto.Command{Op: proto.OpUnserve, Ch: ch}, p.grace())
-	cmd := proto.Command{Op: op, Ch: ch, Size: size, Dst: []int{1}, BudgetMS: ms(p.Budget), TimeoutMS: tmo}
+	cmd := proto.Command{Op: op, Ch: ch, Size: size, Dst: []int{1}, BudgetMS: ms(p.budget(size)), TimeoutMS: tmo}
 	if op == proto.OpReqSeq {
 		cmd.N, cmd.Warmup = p.SeqN[size], max(p.SeqN[size]/10, 5)
 	} else {
@@ -134,7 +168,7 @@ func (r *running) connect(p Plan) (float64, error) {
 func (r *running) warmUp(p Plan) error {
 	p.Budget = 150 * time.Millisecond
 	size := p.Payloads[0]
-	if _, _, _, err := r.oneWay(p, size, []int{1, 2, 3, 4}); err != nil {
+	if _, err := r.oneWay(p, size, []int{1, 2, 3, 4}); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
 	if _, err := r.requests(p, proto.OpReqPar, size); err != nil {

@@ -14,6 +14,8 @@ type tableSpec struct {
 var payloadTables = []tableSpec{
 	{ScOneWay, MMsgs, "One-way 1 → 1: messages/s counted at the receiver"},
 	{ScOneWay, MMB, "One-way 1 → 1: MB/s of payload at the receiver (1 MB = 10⁶ B)"},
+	{ScOneWay, MCPU, "One-way 1 → 1: CPU time per message, µs, of all the system's processes (hub + sender + receiver)"},
+	{ScOneWay, MCPUHub, "One-way 1 → 1: CPU time per message in the hub (broker, server, relay) alone, µs"},
 	{ScFanOut, MMsgs, "Fan-out 1 → 4: messages/s delivered, summed over the 4 receivers"},
 	{ScFanOut, MMB, "Fan-out 1 → 4: MB/s delivered, summed over the 4 receivers"},
 	{ScReqSeq, MP50, "Sequential request round trip: p50, µs (echoes the payload)"},
@@ -138,7 +140,7 @@ func PrintTables(w io.Writer, rs Results, systems []System, p Plan) {
 		fmt.Fprintf(w, "\n%s\n", t.Title)
 		t.grid(rs, systems, p.Payloads).text(w)
 	}
-	fmt.Fprintf(w, "\nConnect time and hub memory (%d idle connections, hub RSS growth)\n", p.IdleN)
+	fmt.Fprintf(w, "\nConnect time and hub memory (%s idle connections, hub RSS growth)\n", thousands(p.IdleN))
 	connGrid(rs, systems).text(w)
 	fmt.Fprintln(w, "\nTargets (issue 7)")
 	for _, t := range Targets(rs) {
