@@ -149,6 +149,8 @@
     // the hub's WebSocket URL, without the token
     hubURL: config ? config.url : undefined,
   };
+  // services and proxies (ipcbus-service.js), when the bundle has them
+  if (typeof ipcbusService !== 'undefined') Object.assign(api, ipcbusService);
   if (failure) api.error = failure;
   Object.defineProperty(globalThis, 'ElectronCommonIPC', { value: Object.freeze(api), enumerable: true });
 })();
