@@ -138,3 +138,148 @@ declare global {
     ElectronCommonIPC: ElectronCommonIPC;
   }
 }
+
+// ---------------------------------------------------------------------------
+// Services and service proxies: ipcbus-service.js, electron-common-ipc's
+// IpcBusService and IpcBusServiceProxy in plain JS over any IpcBusClient
+// (the preload's, or a page's over its MessagePort). Same protocol as the
+// Go engine's bus.Service and bus.ServiceProxy: they interoperate.
+// ---------------------------------------------------------------------------
+
+/** The part of Node's EventEmitter that services and proxies use, with its semantics. */
+export interface IpcBusEventEmitter {
+  on(event: string, listener: (...args: any[]) => void): this;
+  addListener(event: string, listener: (...args: any[]) => void): this;
+  once(event: string, listener: (...args: any[]) => void): this;
+  prependListener(event: string, listener: (...args: any[]) => void): this;
+  prependOnceListener(event: string, listener: (...args: any[]) => void): this;
+  off(event: string, listener: (...args: any[]) => void): this;
+  removeListener(event: string, listener: (...args: any[]) => void): this;
+  removeAllListeners(event?: string): this;
+  /** Calls the listeners in order; a listener's exception propagates; 'error' without listeners throws. */
+  emit(event: string, ...args: any[]): boolean;
+  listenerCount(event: string): number;
+  listeners(event: string): Array<(...args: any[]) => void>;
+  rawListeners(event: string): Array<(...args: any[]) => void>;
+  eventNames(): string[];
+  setMaxListeners(n: number): this;
+  getMaxListeners(): number;
+}
+
+/** `class MyService extends ElectronCommonIPC.EventEmitter {...}`, or `EventEmitter.call(this)`. */
+export interface IpcBusEventEmitterConstructor {
+  new (): IpcBusEventEmitter;
+  readonly prototype: IpcBusEventEmitter;
+}
+
+/** What a service says of itself: in its start event and in answer to getStatus. */
+export interface IpcBusServiceStatus {
+  started: boolean;
+  /** handler names, in registration order, without those starting with '_' */
+  callHandlers: string[];
+  /** the outer instance has an emit, hooked while started */
+  supportEventEmitter: boolean;
+}
+
+export interface IpcBusServiceOptions {
+  /** Calls whose result is a pending Promise, at most; past it a call rejects with 'ipcbus: service busy: N calls running'. Default 1024. */
+  maxConcurrentCalls?: number;
+}
+
+export interface IpcBusService {
+  /**
+   * Listens for calls, hooks the outer instance's emit (its events then also
+   * reach the proxies as wrapper events) and sends service-event-start with
+   * the status. Call it once the client is connected. Starting again resends
+   * the start event.
+   */
+  start(): void;
+  /**
+   * Sends service-event-stop, stops listening, unhooks emit, and rejects the
+   * calls still running with "Service '<name>' stopped". Does nothing when stopped.
+   */
+  stop(): void;
+  /**
+   * Makes handler answer calls to name, with the outer instance as `this`.
+   * Its value resolves the call, a returned Promise settles it, a throw or
+   * rejection rejects it with the error's message. Names starting with '_'
+   * are callable but not listed in the status.
+   */
+  registerCallHandler(name: string, handler: (...args: any[]) => unknown): void;
+  unregisterCallHandler(name: string): void;
+  /** Sends an event to the proxies, which emit it with args; false when the client is not connected. */
+  sendEvent(eventName: string, ...args: any[]): boolean;
+}
+
+export interface IpcBusServiceProxyOptions {
+  /**
+   * ms that each call (the wait for the service to start and the answer),
+   * connect and getStatus may take; 0, undefined or null: 2000; below zero:
+   * no limit. Past it they reject with 'timeout'.
+   */
+  timeoutDelay?: number;
+  /** Calls waiting for the service to start, at most; past it a call rejects with 'ipcbus: too many calls waiting for the service to start'. Default 1024. */
+  maxQueuedCalls?: number;
+}
+
+/**
+ * The wrapper: for each handler the service lists, `name(...args)` and
+ * `request_name(...args)` (a call) and `send_name(...args)` (a call without
+ * answer); and EventEmitter methods that get the service's wrapper events
+ * (what its outer instance emits).
+ */
+export type IpcBusServiceWrapper = IpcBusEventEmitter & { [handler: string]: any };
+
+/**
+ * A proxy's Promises reject as electron-common-ipc's do: with a string (the
+ * handler's error message, 'Function unknown !', "Service '<name>' stopped",
+ * 'timeout', or the request's err), or with an Error a local bug threw
+ * (an argument that cannot be sent).
+ */
+export type IpcBusServiceFailure = string | Error;
+
+/**
+ * An EventEmitter of the service's events: service-event-start (with the
+ * status), service-event-stop (no argument), the events the service sends,
+ * and its wrapper events by their own names.
+ */
+export interface IpcBusServiceProxy extends IpcBusEventEmitter {
+  readonly isStarted: boolean;
+  readonly wrapper: IpcBusServiceWrapper;
+  /**
+   * Listens to the service and resolves with the wrapper once it is started,
+   * waiting for its start if needed; timeoutDelay: a number or {timeoutDelay},
+   * by default the proxy's.
+   */
+  connect<R = IpcBusServiceWrapper>(options?: number | { timeoutDelay?: number }): Promise<R>;
+  /** Stops listening; acts as a stop: service-event-stop if started, pending calls and connects reject. */
+  close(): Promise<void>;
+  getWrapper<R = IpcBusServiceWrapper>(): R;
+  /** Asks the service, now. */
+  getStatus(): Promise<IpcBusServiceStatus>;
+  /** Asks the hub whether the service is available (started and listening). */
+  checkAvailability(): Promise<boolean>;
+  /** Calls a handler; made before the service starts, it waits (bounded, within timeoutDelay). */
+  call<R = any>(handlerName: string, ...args: any[]): Promise<R>;
+  apply<R = any>(handlerName: string, args?: any[]): Promise<R>;
+  requestCall<R = any>(handlerName: string, ...args: any[]): Promise<R>;
+  requestApply<R = any>(handlerName: string, args?: any[]): Promise<R>;
+  /** Calls a handler without waiting for its answer. */
+  sendCall(handlerName: string, ...args: any[]): void;
+  sendApply(handlerName: string, args?: any[]): void;
+}
+
+export interface ElectronCommonIPC {
+  /**
+   * A stopped service named serviceName. The functions of serviceImpl (own
+   * and inherited, except 'constructor', names starting with '_' and
+   * EventEmitter methods) become call handlers.
+   */
+  CreateIpcBusService(client: IpcBusClient, serviceName: string, serviceImpl?: object | null, options?: IpcBusServiceOptions): IpcBusService;
+  CreateIpcBusServiceProxy(client: IpcBusClient, serviceName: string, options?: IpcBusServiceProxyOptions): IpcBusServiceProxy;
+  readonly EventEmitter: IpcBusEventEmitterConstructor;
+  readonly IPCBUS_SERVICE_EVENT_START: 'service-event-start';
+  readonly IPCBUS_SERVICE_EVENT_STOP: 'service-event-stop';
+  readonly IPCBUS_SERVICE_WRAPPER_EVENT: 'service-wrapper-event';
+  readonly IPCBUS_SERVICE_CALL_GETSTATUS: '__getServiceStatus';
+}
