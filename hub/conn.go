@@ -43,7 +43,7 @@ type conn struct {
 	ports map[uint64]*relay
 
 	omu        sync.Mutex
-	queue      [][]byte
+	queue      []wire.OutFrame
 	pending    int           // bytes queued or being written
 	stall      chan struct{} // set while pending is over the high-water mark; closed below the low one
 	stallSpent time.Duration // publisher time spent waiting on this conn in the current episode
@@ -85,19 +85,19 @@ func (h *Hub) serveConn(kind, remote string, t transport) {
 
 // enqueue queues a frame for the writer. A connection whose queue would
 // pass MaxPendingBytes is closed as a slow consumer; enqueue never blocks.
-func (c *conn) enqueue(frame []byte) bool {
+func (c *conn) enqueue(frame wire.OutFrame) bool {
 	c.omu.Lock()
 	if c.state != connOpen {
 		c.omu.Unlock()
 		return false
 	}
-	if c.pending+len(frame) > c.h.cfg.MaxPendingBytes {
+	if c.pending+frame.Len() > c.h.cfg.MaxPendingBytes {
 		c.omu.Unlock()
 		c.closeWith(wire.CloseSlowConsumer, fmt.Sprintf("outbound queue over %d bytes", c.h.cfg.MaxPendingBytes))
 		return false
 	}
 	c.queue = append(c.queue, frame)
-	c.pending += len(frame)
+	c.pending += frame.Len()
 	c.omu.Unlock()
 	c.signal()
 	return true
@@ -178,7 +178,7 @@ func (c *conn) closeWith(code wire.CloseCode, reason string) {
 	}
 	body := wire.AppendStr(nil, reason)
 	f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindClose, Code: uint16(code), Body: body})
-	c.queue = append(c.queue, f)
+	c.queue = append(c.queue, wire.OutFrame{Head: f})
 	c.omu.Unlock()
 	c.signal()
 	// A writer stuck on a peer that does not read gives up at its write
@@ -205,7 +205,7 @@ func (c *conn) abort() {
 }
 
 func (c *conn) writeLoop() {
-	var spare [][]byte
+	var spare []wire.OutFrame
 	for range c.wake {
 		c.omu.Lock()
 		batch, state := c.queue, c.state
@@ -220,7 +220,7 @@ func (c *conn) writeLoop() {
 		if len(batch) > 0 {
 			n := 0
 			for _, f := range batch {
-				n += len(f)
+				n += f.Len()
 			}
 			err := c.t.WriteFrames(batch)
 			clear(batch)
@@ -352,7 +352,7 @@ func (c *conn) handshake() error {
 		Hub:            c.h.cfg.Name,
 	})
 	w, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindWelcome, ID: c.id, Body: body})
-	c.enqueue(w)
+	c.enqueue(wire.OutFrame{Head: w})
 	c.h.log.Debug("connection open", "conn", c.id, "transport", c.kind, "remote", c.remote, "pid", c.process.PID)
 	return nil
 }
@@ -368,7 +368,7 @@ func (c *conn) checkAlive(now time.Time, interval time.Duration, maxOut int) {
 	}
 	n := c.pingsOut.Add(1)
 	f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPing, ID: uint64(n)})
-	c.enqueue(f)
+	c.enqueue(wire.OutFrame{Head: f})
 }
 
 // teardown runs once the reader stops: the connection's peers leave the

@@ -35,7 +35,7 @@ func (c *conn) handle(f *wire.Frame) error {
 		c.onPortClose(f)
 	case wire.KindPing:
 		pong, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPong, ID: f.ID})
-		c.enqueue(pong)
+		c.enqueue(wire.OutFrame{Head: pong})
 	case wire.KindPong:
 	case wire.KindClose:
 		c.setReason(wire.CloseNormal, "closed by the client")
@@ -84,7 +84,7 @@ func (c *conn) onPeerAdd(f *wire.Frame) error {
 	if len(c.peers) >= c.h.cfg.MaxPeersPerConn {
 		reason := wire.AppendStr(nil, fmt.Sprintf("too many peers on one connection (limit %d)", c.h.cfg.MaxPeersPerConn))
 		b, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerAdded, ID: f.ID, Code: 1, Body: reason})
-		c.enqueue(b)
+		c.enqueue(wire.OutFrame{Head: b})
 		return nil
 	}
 	if info.Process == (wire.Process{}) {
@@ -95,7 +95,7 @@ func (c *conn) onPeerAdd(f *wire.Frame) error {
 	p.raw = wire.AppendPeer(nil, p.info)
 	c.h.router.addPeer(p)
 	b, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerAdded, ID: f.ID, Peer: p.info.ID, Body: p.raw})
-	c.enqueue(b)
+	c.enqueue(wire.OutFrame{Head: b})
 	return nil
 }
 
@@ -140,14 +140,15 @@ func (c *conn) onSubscription(f *wire.Frame) error {
 }
 
 // message encodes the frame that delivers a send or request: once per
-// message, whatever the number of subscribers, reusing the payload bytes.
-func message(channel string, to, id uint64, sender []byte, ports []uint64, body []byte) []byte {
+// message, whatever the number of subscribers. The payload is not copied:
+// the frame is a header of its own followed by the bytes received.
+func message(channel string, to, id uint64, sender []byte, ports []uint64, body []byte) wire.OutFrame {
 	f := wire.Frame{Kind: wire.KindMessage, Channel: channel, To: wire.Target{Peer: to}, ID: id, Sender: sender, Ports: ports}
-	b, _ := wire.AppendHeader(make([]byte, 0, 32+len(channel)+len(sender)+len(body)), &f)
+	b, _ := wire.AppendHeader(make([]byte, 0, 32+len(channel)+len(sender)), &f)
 	if len(body) == 0 {
-		return append(b, 0x90)
+		body = []byte{0x90}
 	}
-	return append(b, body...)
+	return wire.OutFrame{Head: b, Body: body}
 }
 
 func (c *conn) onSend(f *wire.Frame) error {
@@ -213,10 +214,10 @@ func (h *Hub) deliverWithPorts(src *conn, ds []delivery, f *wire.Frame, sender [
 // on the publisher's reader goroutine, it waits a bounded time for any
 // receiver over its high-water mark (see stallWait).
 func (h *Hub) deliver(ds []delivery, channel string, id uint64, sender, body []byte) {
-	var shared []byte
+	var shared wire.OutFrame
 	for _, d := range ds {
 		if d.to == 0 {
-			if shared == nil {
+			if shared.Head == nil {
 				shared = message(channel, 0, id, sender, nil, body)
 			}
 			d.c.enqueue(shared)

@@ -61,7 +61,7 @@ func (h *Hub) bindPorts(src, dst *conn, ids []uint64) []uint64 {
 // closePortEnd tells one end that its port is closed.
 func (h *Hub) closePortEnd(e portEnd) {
 	f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPortClose, ID: e.id})
-	e.c.enqueue(f)
+	e.c.enqueue(wire.OutFrame{Head: f})
 }
 
 // onPortMessage forwards a port message to the other end of its relay. A
@@ -82,13 +82,12 @@ func (c *conn) onPortMessage(f *wire.Frame) error {
 	if r == nil {
 		return nil
 	}
-	b, _ := wire.AppendHeader(make([]byte, 0, 16+len(f.Body)), &wire.Frame{Kind: wire.KindPortMessage, ID: to.id})
-	if len(f.Body) == 0 {
-		b = append(b, 0xc0)
-	} else {
-		b = append(b, f.Body...)
+	b, _ := wire.AppendHeader(make([]byte, 0, 16), &wire.Frame{Kind: wire.KindPortMessage, ID: to.id})
+	body := f.Body
+	if len(body) == 0 {
+		body = []byte{0xc0}
 	}
-	to.c.enqueue(b)
+	to.c.enqueue(wire.OutFrame{Head: b, Body: body})
 	if ch := to.c.stalled(); ch != nil {
 		to.c.waitDrained(ch)
 	}

@@ -152,11 +152,9 @@ func (t *requests) dropConn(c *conn) {
 // answer sends the requester of r a response with status, the sender and body.
 func (h *Hub) answer(r *hubRequest, status wire.Status, sender, body []byte) {
 	f := wire.Frame{Kind: wire.KindResponse, Channel: r.channel, ID: r.clientID, Code: uint16(status), Sender: sender}
-	b, _ := wire.AppendHeader(make([]byte, 0, 64+len(sender)+len(body)), &f)
+	b, _ := wire.AppendHeader(make([]byte, 0, 64+len(sender)), &f)
 	if len(body) == 0 {
-		b = append(b, 0xc0)
-	} else {
-		b = append(b, body...)
+		body = []byte{0xc0}
 	}
-	r.requester.enqueue(b)
+	r.requester.enqueue(wire.OutFrame{Head: b, Body: body})
 }

@@ -13,9 +13,9 @@ import (
 // and queueing, not sockets.
 type nullTransport struct{}
 
-func (nullTransport) ReadFrame() ([]byte, error) { return nil, io.EOF }
-func (nullTransport) WriteFrames([][]byte) error { return nil }
-func (nullTransport) Close() error               { return nil }
+func (nullTransport) ReadFrame() ([]byte, error)        { return nil, io.EOF }
+func (nullTransport) WriteFrames([]wire.OutFrame) error { return nil }
+func (nullTransport) Close() error                      { return nil }
 
 func benchHub(b *testing.B) *Hub {
 	h, err := New(Config{TCPAddr: ":0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})

@@ -4,13 +4,14 @@ import (
 	"net"
 
 	"github.com/ipcbus/ipcbus/shared/stream"
+	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
 // transport carries whole frames for one connection. ReadFrame is called by
 // the reader goroutine and WriteFrames by the writer; Close makes both return.
 type transport interface {
-	ReadFrame() ([]byte, error) // valid until the next call
-	WriteFrames(frames [][]byte) error
+	ReadFrame() ([]byte, error) // in memory the hub may keep: payloads are forwarded from it
+	WriteFrames(frames []wire.OutFrame) error
 	Close() error
 }
 

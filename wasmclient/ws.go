@@ -147,7 +147,7 @@ func (t *wsTransport) ReadFrame() ([]byte, error) {
 
 // WriteFrames sends each frame as one message, waiting while the browser
 // holds more than sendHighWater bytes not yet sent.
-func (t *wsTransport) WriteFrames(frames [][]byte) error {
+func (t *wsTransport) WriteFrames(frames []wire.OutFrame) error {
 	for _, f := range frames {
 		if err := t.waitRoom(); err != nil {
 			return err
@@ -172,7 +172,7 @@ func (t *wsTransport) waitRoom() error {
 	return nil
 }
 
-func (t *wsTransport) send(f []byte) (err error) {
+func (t *wsTransport) send(f wire.OutFrame) (err error) {
 	select {
 	case <-t.done:
 		return t.closeErr()
@@ -183,7 +183,11 @@ func (t *wsTransport) send(f []byte) (err error) {
 			err = fmt.Errorf("ipcbus: websocket send: %v", v)
 		}
 	}()
-	t.ws.Call("send", toJSBytes(f))
+	b := f.Head
+	if len(f.Body) > 0 {
+		b = append(append(make([]byte, 0, f.Len()), f.Head...), f.Body...)
+	}
+	t.ws.Call("send", toJSBytes(b))
 	return nil
 }
 

@@ -211,40 +211,41 @@ func (cl *Client) connEnded(cause error) {
 // SendRaw is SendTo with the arguments already encoded: args is one msgpack
 // array. Bindings that encode values themselves (client.wasm) use it.
 func (cl *Client) SendRaw(ctx context.Context, to Target, channel string, args []byte) error {
-	f, err := cl.frame(wire.KindSend, to, channel, 0, args)
+	f, err := cl.frame(wire.KindSend, to, channel, 0, nil, args)
 	if err != nil {
 		return fmt.Errorf("ipcbus: send on %q: %w", channel, err)
 	}
-	if err := cl.conn.push(ctx, f, true); err != nil {
+	if err := cl.conn.pushFrame(ctx, f, true); err != nil {
 		return fmt.Errorf("ipcbus: send on %q: %w", channel, err)
 	}
 	return nil
 }
 
-// frame encodes a send or request frame around the encoded args array,
-// checking what the hub would refuse.
-func (cl *Client) frame(kind wire.Kind, to Target, channel string, id uint64, args []byte) ([]byte, error) {
+// frame makes a send or request frame: a header of its own and the encoded
+// args array (not copied), checking what the hub would refuse.
+func (cl *Client) frame(kind wire.Kind, to Target, channel string, id uint64, ports []uint64, args []byte) (wire.OutFrame, error) {
+	var f wire.OutFrame
 	if cl.Status() != StatusConnected {
 		if cl.Status() == StatusClosed {
-			return nil, ErrClosed
+			return f, ErrClosed
 		}
-		return nil, ErrNotConnected
+		return f, ErrNotConnected
 	}
 	if !wire.ValidChannel(channel) {
-		return nil, fmt.Errorf("invalid channel name (empty, not UTF-8 or over %d bytes)", wire.MaxChannelBytes)
+		return f, fmt.Errorf("invalid channel name (empty, not UTF-8 or over %d bytes)", wire.MaxChannelBytes)
 	}
 	if !isArray(args) {
-		return nil, fmt.Errorf("%w: the args are not one msgpack array", wire.ErrMalformed)
+		return f, fmt.Errorf("%w: the args are not one msgpack array", wire.ErrMalformed)
 	}
-	b, err := wire.AppendHeader(make([]byte, 0, 64+len(args)), &wire.Frame{Kind: kind, Channel: channel, Peer: cl.peer.ID, To: to, ID: id})
+	head, err := wire.AppendHeader(make([]byte, 0, 32+len(channel)), &wire.Frame{Kind: kind, Channel: channel, Peer: cl.peer.ID, To: to, ID: id, Ports: ports})
 	if err != nil {
-		return nil, err
+		return f, err
 	}
-	b = append(b, args...)
-	if max := cl.conn.MaxFrameBytes(); len(b) > max {
-		return nil, fmt.Errorf("%w: %d bytes, the hub's limit is %d", ErrFrameTooLarge, len(b), max)
+	f = wire.OutFrame{Head: head, Body: args}
+	if max := cl.conn.MaxFrameBytes(); f.Len() > max {
+		return f, fmt.Errorf("%w: %d bytes, the hub's limit is %d", ErrFrameTooLarge, f.Len(), max)
 	}
-	return b, nil
+	return f, nil
 }
 
 // On adds a listener for channel after the others (Node's on/addListener).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/ipcbus/ipcbus/shared/wire"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -16,25 +17,36 @@ import (
 // above the int64 range), float64, string, []byte, time.Time, []any and
 // map[string]any, whatever width the sender encoded a number with.
 
-// encodeArgs appends the msgpack array of args to b.
+// encodeArgs appends the msgpack array of args to b. Scalars, strings and
+// []byte are encoded by hand into one buffer sized for them; other values
+// go through the msgpack library.
 func encodeArgs(b []byte, args []any) ([]byte, error) {
-	buf := bytes.NewBuffer(b)
-	enc := msgpack.GetEncoder()
-	defer msgpack.PutEncoder(enc)
-	enc.Reset(buf)
-	if err := enc.EncodeArrayLen(len(args)); err != nil {
-		return nil, err
+	if b == nil {
+		size := 5
+		for _, a := range args {
+			size += max(wire.ScalarSize(a), 16)
+		}
+		b = make([]byte, 0, size)
 	}
+	b = wire.AppendArrayLen(b, len(args))
 	for i, a := range args {
-		if err := enc.Encode(a); err != nil {
+		var ok bool
+		if b, ok = wire.AppendScalar(b, a); ok {
+			continue
+		}
+		var err error
+		if b, err = encodeValue(b, a); err != nil {
 			return nil, fmt.Errorf("ipcbus: argument %d (%T) cannot be sent: %w", i, a, err)
 		}
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // encodeValue appends the msgpack encoding of v to b.
 func encodeValue(b []byte, v any) ([]byte, error) {
+	if out, ok := wire.AppendScalar(b, v); ok {
+		return out, nil
+	}
 	buf := bytes.NewBuffer(b)
 	enc := msgpack.GetEncoder()
 	defer msgpack.PutEncoder(enc)
@@ -80,42 +92,114 @@ func decodeStringMap(d *msgpack.Decoder) (any, error) {
 
 // decodeArgs decodes the first len(dst) elements of the args array raw into
 // dst, which are pointers. Missing args leave their targets untouched.
+// Common targets (*[]byte, *string, integers, floats, bools, and *any for
+// scalars) are decoded by hand; a decoded []byte aliases raw.
 func decodeArgs(raw []byte, dst []any) error {
-	dec := newDecoder(raw)
-	defer msgpack.PutDecoder(dec)
-	n, err := dec.DecodeArrayLen()
+	n, rest, err := wire.ReadArrayLen(raw)
 	if err != nil {
 		return fmt.Errorf("ipcbus: decode args: %w", err)
 	}
 	for i := 0; i < len(dst) && i < n; i++ {
-		if dst[i] == nil {
-			if err := dec.Skip(); err != nil {
-				return fmt.Errorf("ipcbus: decode arg %d: %w", i, err)
+		size, err := wire.ValueLen(rest)
+		if err != nil {
+			return fmt.Errorf("ipcbus: decode arg %d: %w", i, err)
+		}
+		if dst[i] != nil {
+			if err := decodeInto(rest[:size:size], dst[i]); err != nil {
+				return fmt.Errorf("ipcbus: decode arg %d into %T: %w", i, dst[i], err)
 			}
-			continue
 		}
-		if err := dec.Decode(dst[i]); err != nil {
-			return fmt.Errorf("ipcbus: decode arg %d into %T: %w", i, dst[i], err)
-		}
+		rest = rest[size:]
 	}
 	return nil
 }
 
+// decodeInto decodes the one msgpack value v into dst, a pointer.
+func decodeInto(v []byte, dst any) error {
+	var err error
+	switch d := dst.(type) {
+	case *[]byte:
+		*d, _, err = wire.ReadBin(v)
+		return err
+	case *string:
+		if v[0] != 0xc4 && v[0] != 0xc5 && v[0] != 0xc6 { // a str, or an error below
+			*d, _, err = wire.ReadStr(v)
+			return err
+		}
+	case *int64:
+		*d, _, err = wire.ReadInt(v)
+		return err
+	case *int:
+		var n int64
+		n, _, err = wire.ReadInt(v)
+		*d = int(n)
+		return err
+	case *float64:
+		*d, _, err = wire.ReadFloat(v)
+		return err
+	case *bool:
+		*d, _, err = wire.ReadBool(v)
+		return err
+	case *any:
+		if x, ok := decodeScalar(v); ok {
+			*d = x
+			return nil
+		}
+		x, err := decodeValue(v, nil)
+		if err == nil {
+			*d = x
+		}
+		return err
+	}
+	_, err = decodeValue(v, dst)
+	return err
+}
+
+// decodeScalar decodes v by hand when it is nil, a bool, an integer, a
+// float, a string or binary, with the types decodeValue gives them.
+func decodeScalar(v []byte) (any, bool) {
+	c := v[0]
+	switch {
+	case c == 0xc0:
+		return nil, true
+	case c == 0xc2 || c == 0xc3:
+		return c == 0xc3, true
+	case c <= 0x7f || c >= 0xe0 || (c >= 0xcc && c <= 0xce) || (c >= 0xd0 && c <= 0xd3):
+		if n, _, err := wire.ReadInt(v); err == nil {
+			return n, true
+		}
+	case c == 0xca || c == 0xcb:
+		if f, _, err := wire.ReadFloat(v); err == nil {
+			return f, true
+		}
+	case c&0xe0 == 0xa0 || c == 0xd9 || c == 0xda || c == 0xdb:
+		if s, _, err := wire.ReadStr(v); err == nil {
+			return s, true
+		}
+	case c == 0xc4 || c == 0xc5 || c == 0xc6:
+		if b, _, err := wire.ReadBin(v); err == nil {
+			return b, true
+		}
+	}
+	return nil, false
+}
+
 // decodeValues decodes the whole args array into generic values.
 func decodeValues(raw []byte) ([]any, error) {
-	dec := newDecoder(raw)
-	defer msgpack.PutDecoder(dec)
-	n, err := dec.DecodeArrayLen()
+	n, rest, err := wire.ReadArrayLen(raw)
 	if err != nil {
 		return nil, fmt.Errorf("ipcbus: decode args: %w", err)
 	}
-	out := make([]any, 0, max(n, 0))
-	for i := 0; i < n; i++ {
-		v, err := dec.DecodeInterface()
+	out := make([]any, n)
+	for i := range out {
+		size, err := wire.ValueLen(rest)
 		if err != nil {
 			return nil, fmt.Errorf("ipcbus: decode arg %d: %w", i, err)
 		}
-		out = append(out, signed(v))
+		if err := decodeInto(rest[:size:size], &out[i]); err != nil {
+			return nil, fmt.Errorf("ipcbus: decode arg %d: %w", i, err)
+		}
+		rest = rest[size:]
 	}
 	return out, nil
 }

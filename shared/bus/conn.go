@@ -214,7 +214,7 @@ func (c *Conn) greet(t Transport) (wire.Welcome, error) {
 	if err != nil {
 		return w, err
 	}
-	if err := t.WriteFrames([][]byte{hello}); err != nil {
+	if err := t.WriteFrames([]wire.OutFrame{{Head: hello}}); err != nil {
 		return w, fmt.Errorf("ipcbus: connect: %w", err)
 	}
 	b, err := t.ReadFrame()
@@ -329,7 +329,7 @@ func (c *Conn) end(cause error) {
 func (c *Conn) writeLoop(t Transport, out *outbound) {
 	defer c.wg.Done()
 	defer t.Close()
-	var spare [][]byte
+	var spare []wire.OutFrame
 	for range out.wake {
 		batch, n, stop := out.take(spare)
 		spare = batch // the written batch is the next queue to fill
@@ -381,11 +381,11 @@ func (c *Conn) handleFrame(b []byte) error {
 	}
 	switch f.Kind {
 	case wire.KindPortMessage:
-		c.disp.push(delivery{kind: deliverPortMessage, portID: f.ID, args: append([]byte(nil), f.Body...)})
+		c.disp.push(delivery{kind: deliverPortMessage, portID: f.ID, args: f.Body})
 	case wire.KindPortClose:
 		c.disp.push(delivery{kind: deliverPortClosed, portID: f.ID})
 	case wire.KindMessage:
-		d := delivery{channel: f.Channel, to: f.To.Peer, reqID: f.ID, ports: f.Ports, args: append([]byte(nil), f.Body...)}
+		d := delivery{channel: f.Channel, to: f.To.Peer, reqID: f.ID, ports: f.Ports, args: f.Body}
 		if d.sender, err = c.sender(f.Sender); err != nil {
 			return err
 		}
@@ -400,7 +400,7 @@ func (c *Conn) handleFrame(b []byte) error {
 		if p == nil {
 			return nil // settled already (timed out or cancelled)
 		}
-		r := result{status: wire.Status(f.Code), body: append([]byte(nil), f.Body...)}
+		r := result{status: wire.Status(f.Code), body: f.Body}
 		if r.sender, err = c.sender(f.Sender); err != nil {
 			return err
 		}
@@ -413,7 +413,7 @@ func (c *Conn) handleFrame(b []byte) error {
 		if ch == nil { // its Connect gave up: take the peer back
 			if f.Code == 0 {
 				rm, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerRemove, Peer: f.Peer})
-				c.out.push(context.Background(), rm, false)
+				c.out.push(context.Background(), wire.OutFrame{Head: rm}, false)
 			}
 			return nil
 		}
@@ -427,7 +427,7 @@ func (c *Conn) handleFrame(b []byte) error {
 		ch <- a
 	case wire.KindPing:
 		pong, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPong, ID: f.ID})
-		c.out.push(context.Background(), pong, false)
+		c.out.push(context.Background(), wire.OutFrame{Head: pong}, false)
 	case wire.KindPong:
 		c.mu.Lock()
 		if ch := c.pings[f.ID]; ch != nil {
@@ -544,7 +544,7 @@ func (c *Conn) dispatch(d delivery) bool {
 // stops counting this connection among the request's responders.
 func (c *Conn) decline(id uint64) {
 	f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindResponse, ID: id, Code: uint16(wire.StatusNoListener)})
-	c.out.push(context.Background(), f, false)
+	c.out.push(context.Background(), wire.OutFrame{Head: f}, false)
 }
 
 // newID returns a fresh request id or peer handle.
@@ -569,7 +569,7 @@ func (c *Conn) addPeer(ctx context.Context, info wire.PeerInfo) (Peer, error) {
 	c.adds[handle] = ch
 	out := c.out
 	c.mu.Unlock()
-	if err := out.push(ctx, f, false); err != nil {
+	if err := out.push(ctx, wire.OutFrame{Head: f}, false); err != nil {
 		return Peer{}, err
 	}
 	select {
@@ -613,6 +613,11 @@ func (c *Conn) Flush(ctx context.Context) error {
 
 // push queues a frame for the hub.
 func (c *Conn) push(ctx context.Context, frame []byte, limited bool) error {
+	return c.pushFrame(ctx, wire.OutFrame{Head: frame}, limited)
+}
+
+// pushFrame queues a frame in two pieces for the hub.
+func (c *Conn) pushFrame(ctx context.Context, frame wire.OutFrame, limited bool) error {
 	c.mu.Lock()
 	out := c.out
 	status := c.Status()

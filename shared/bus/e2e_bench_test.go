@@ -16,7 +16,7 @@ import (
 // a Unix socket, counted at the receiver. (make bench compares it with
 // other buses across processes; this one profiles the whole path.)
 func BenchmarkSendOneWay(b *testing.B) {
-	for _, size := range []int{16, 1024, 64 << 10} {
+	for _, size := range []int{16, 1024, 64 << 10, 1 << 20} {
 		b.Run(fmt.Sprintf("bytes=%d", size), func(b *testing.B) {
 			h := hubtest.Start(b, hub.Config{})
 			ctx := context.Background()

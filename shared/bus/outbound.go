@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sync"
+
+	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
 // outbound is the queue of frames waiting for the writer goroutine. Frames
@@ -11,7 +13,7 @@ import (
 // and responses are pushed without one and never wait.
 type outbound struct {
 	mu      sync.Mutex
-	frames  [][]byte
+	frames  []wire.OutFrame
 	bytes   int
 	max     int
 	closed  bool
@@ -33,14 +35,14 @@ func (o *outbound) signal() {
 
 // push queues frame. With limited set it waits for room while the queue is
 // over its limit (a frame alone in the queue always fits), until ctx is done.
-func (o *outbound) push(ctx context.Context, frame []byte, limited bool) error {
+func (o *outbound) push(ctx context.Context, frame wire.OutFrame, limited bool) error {
 	o.mu.Lock()
 	for {
 		if o.closed || o.closing {
 			o.mu.Unlock()
 			return ErrClosed
 		}
-		if !limited || o.bytes == 0 || o.bytes+len(frame) <= o.max {
+		if !limited || o.bytes == 0 || o.bytes+frame.Len() <= o.max {
 			break
 		}
 		room := o.room
@@ -53,7 +55,7 @@ func (o *outbound) push(ctx context.Context, frame []byte, limited bool) error {
 		o.mu.Lock()
 	}
 	o.frames = append(o.frames, frame)
-	o.bytes += len(frame)
+	o.bytes += frame.Len()
 	o.mu.Unlock()
 	o.signal()
 	return nil
@@ -61,12 +63,12 @@ func (o *outbound) push(ctx context.Context, frame []byte, limited bool) error {
 
 // take returns everything queued, the byte count to release once written,
 // and whether the writer should stop after writing it.
-func (o *outbound) take(spare [][]byte) (batch [][]byte, n int, stop bool) {
+func (o *outbound) take(spare []wire.OutFrame) (batch []wire.OutFrame, n int, stop bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	batch, o.frames = o.frames, spare[:0]
 	for _, f := range batch {
-		n += len(f)
+		n += f.Len()
 	}
 	return batch, n, o.closed || (o.closing && len(batch) == 0)
 }
@@ -85,7 +87,7 @@ func (o *outbound) finish(last []byte) {
 	o.mu.Lock()
 	if !o.closed && !o.closing {
 		if last != nil {
-			o.frames = append(o.frames, last)
+			o.frames = append(o.frames, wire.OutFrame{Head: last})
 		}
 		o.closing = true
 	}

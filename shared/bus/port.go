@@ -247,10 +247,7 @@ func (cl *Client) PostMessageRaw(ctx context.Context, to Target, channel string,
 	if n, err := wire.ValueLen(msg); err != nil || n != len(msg) {
 		return fmt.Errorf("ipcbus: postMessage on %q: %w: not one msgpack value", channel, wire.ErrMalformed)
 	}
-	f, err := cl.frame(wire.KindSend, to, channel, 0, append([]byte{0x91}, msg...))
-	if err == nil && len(ids) > 0 {
-		f, err = withPorts(f, ids)
-	}
+	f, err := cl.frame(wire.KindSend, to, channel, 0, ids, append([]byte{0x91}, msg...))
 	if err != nil {
 		return fmt.Errorf("ipcbus: postMessage on %q: %w", channel, err)
 	}
@@ -275,23 +272,13 @@ func (cl *Client) PostMessageRaw(ctx context.Context, to Target, channel string,
 			c.mu.Unlock()
 		}
 	}
-	if err := c.push(ctx, f, true); err != nil {
+	if err := c.pushFrame(ctx, f, true); err != nil {
 		for _, p := range ports {
 			p.Close()
 		}
 		return fmt.Errorf("ipcbus: postMessage on %q: %w", channel, err)
 	}
 	return nil
-}
-
-// withPorts re-encodes a send frame with its port ids.
-func withPorts(frame []byte, ids []uint64) ([]byte, error) {
-	f, err := wire.Decode(frame)
-	if err != nil {
-		return nil, err
-	}
-	f.Ports = ids
-	return wire.Append(make([]byte, 0, len(frame)+9*len(ids)+2), &f)
 }
 
 // listensLocally reports whether a peer of c would receive a send on

@@ -112,7 +112,7 @@ func (cl *Client) roundTrip(ctx context.Context, to Target, channel string, args
 		timeout = c.opts.RequestTimeout
 	}
 	id := c.newID()
-	f, err := cl.frame(wire.KindRequest, to, channel, id, args)
+	f, err := cl.frame(wire.KindRequest, to, channel, id, nil, args)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func (cl *Client) roundTrip(ctx context.Context, to Target, channel string, args
 	}
 	c.pending[id] = p
 	c.mu.Unlock()
-	if err := c.push(ctx, f, true); err != nil {
+	if err := c.pushFrame(ctx, f, true); err != nil {
 		cl.forget(id, false)
 		return nil, err
 	}

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"reflect"
 
-	"github.com/vmihailenco/msgpack/v5"
+	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
 // CallHandler serves the calls of one handler name of a Service. Its
@@ -115,9 +115,7 @@ func decodeParams(raw []byte, params []reflect.Type, variadic bool) ([]reflect.V
 	if variadic {
 		fixed--
 	}
-	dec := newDecoder(argsArray(raw))
-	defer msgpack.PutDecoder(dec)
-	n, err := dec.DecodeArrayLen()
+	n, rest, err := wire.ReadArrayLen(argsArray(raw))
 	if err != nil {
 		return nil, fmt.Errorf("ipcbus: decode call args: %w", err)
 	}
@@ -127,10 +125,15 @@ func decodeParams(raw []byte, params []reflect.Type, variadic bool) ([]reflect.V
 		if i >= fixed {
 			pt = pt.Elem()
 		}
+		size, err := wire.ValueLen(rest)
+		if err != nil {
+			return nil, fmt.Errorf("ipcbus: decode call arg %d: %w", i, err)
+		}
 		p := reflect.New(pt)
-		if err := dec.Decode(p.Interface()); err != nil {
+		if err := decodeInto(rest[:size:size], p.Interface()); err != nil {
 			return nil, fmt.Errorf("ipcbus: decode call arg %d into %v: %w", i, pt, err)
 		}
+		rest = rest[size:]
 		in = append(in, p.Elem())
 	}
 	for i := len(in); i < fixed; i++ {

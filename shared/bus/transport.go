@@ -1,15 +1,19 @@
 package bus
 
-import "context"
+import (
+	"context"
+
+	"github.com/ipcbus/ipcbus/shared/wire"
+)
 
 // Transport carries whole frames to and from a hub. ReadFrame is called by
 // one goroutine, WriteFrames by another; Close may be called at any time
 // and must make both return.
 type Transport interface {
-	// ReadFrame returns the next frame. The slice is valid until the next call.
+	// ReadFrame returns the next frame, in memory the caller may keep.
 	ReadFrame() ([]byte, error)
 	// WriteFrames writes the frames in order, as one batch where it can.
-	WriteFrames(frames [][]byte) error
+	WriteFrames(frames []wire.OutFrame) error
 	// Close releases the transport.
 	Close() error
 }

@@ -1,25 +1,37 @@
 //go:build !js
 
 // Package stream carries ipcbus frames over a byte stream (a Unix socket or
-// a TCP connection): each frame is preceded by its length as a 4-byte
-// big-endian integer. The hub and the native client both use it.
+// a TCP connection), each frame preceded by its length as a 4-byte
+// big-endian integer, and over a WebSocket, one frame per binary message.
+// The hub and the native client both use it.
 package stream
 
 import (
 	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
 	"net"
 	"time"
 
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
-// readBufferSize is the read buffer of a connection; frames larger than it
-// are read straight into the frame buffer.
-const readBufferSize = 16 << 10
-
-// keepBufferSize is the largest frame buffer kept between frames; a larger
-// one, grown for a large frame, is dropped after use.
-const keepBufferSize = 64 << 10
+const (
+	// readBufferSize is the read buffer of a connection.
+	readBufferSize = 16 << 10
+	// slabSize and slabFrameMax: frames up to slabFrameMax bytes are read
+	// into slices of a shared slab, one allocation for many frames.
+	slabSize     = 64 << 10
+	slabFrameMax = 4 << 10
+	// coalesceMax: frames up to this size are copied into one write
+	// buffer; larger ones are written from where they are (writev).
+	coalesceMax = 16 << 10
+	// writeChunk is the size of the buffers small frames are copied into;
+	// up to keepChunks of them are kept between batches.
+	writeChunk = 64 << 10
+	keepChunks = 4
+)
 
 // Conn reads and writes whole frames on a net.Conn. ReadFrame and
 // WriteFrames may be called concurrently with each other, each from one
@@ -27,10 +39,10 @@ const keepBufferSize = 64 << 10
 type Conn struct {
 	nc           net.Conn
 	r            *bufio.Reader
-	buf          []byte
+	slab         []byte
 	maxFrame     int
 	writeTimeout time.Duration
-	heads        []byte
+	chunks       [][]byte // write buffers kept for the next batches
 	bufs         net.Buffers
 }
 
@@ -43,41 +55,95 @@ func New(nc net.Conn, maxFrame int, writeTimeout time.Duration) *Conn {
 // SetMaxFrame changes the largest frame ReadFrame accepts.
 func (c *Conn) SetMaxFrame(n int) { c.maxFrame = n }
 
-// ReadFrame returns the next frame, valid until the next call. A frame over
-// the limit returns an error wrapping wire.ErrFrameTooLarge.
+// ReadFrame returns the next frame, in memory the caller may keep. A frame
+// over the limit returns an error wrapping wire.ErrFrameTooLarge, and the
+// stream is then unusable.
 func (c *Conn) ReadFrame() ([]byte, error) {
-	if cap(c.buf) > keepBufferSize {
-		c.buf = nil
-	}
-	b, err := wire.ReadStreamFrame(c.r, c.buf, c.maxFrame)
-	if err != nil {
+	var h [wire.FrameHeaderLen]byte
+	if _, err := io.ReadFull(c.r, h[:]); err != nil {
 		return nil, err
 	}
-	c.buf = b[:0]
+	n := int(binary.BigEndian.Uint32(h[:]))
+	if n > c.maxFrame || n < 0 {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", wire.ErrFrameTooLarge, n, c.maxFrame)
+	}
+	var b []byte
+	if n <= slabFrameMax {
+		if len(c.slab) < n {
+			c.slab = make([]byte, slabSize)
+		}
+		b, c.slab = c.slab[:n:n], c.slab[n:]
+	} else {
+		b = make([]byte, n)
+	}
+	if _, err := io.ReadFull(c.r, b); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
 	return b, nil
 }
 
-// WriteFrames writes the frames with one writev where the platform has it.
-func (c *Conn) WriteFrames(frames [][]byte) error {
+// WriteFrames writes the frames in one writev: small frames are copied
+// together into write buffers, large ones written from their own memory.
+func (c *Conn) WriteFrames(frames []wire.OutFrame) error {
 	if c.writeTimeout > 0 {
 		c.nc.SetWriteDeadline(time.Now().Add(c.writeTimeout))
 	}
-	heads := c.heads[:0]
-	for _, f := range frames {
-		heads = wire.AppendStreamHeader(heads, len(f))
-	}
+	var err error
 	bufs := c.bufs[:0]
-	for i, f := range frames {
-		bufs = append(bufs, heads[4*i:4*i+4:4*i+4], f)
+	used := 0 // chunks of c.chunks in use
+	var buf []byte
+	start := 0 // where the part of buf not yet in bufs begins
+	flush := func() {
+		if len(buf) > start {
+			bufs = append(bufs, buf[start:len(buf):len(buf)])
+		}
+		start = len(buf)
 	}
-	c.heads, c.bufs = heads, bufs
-	_, err := bufs.WriteTo(c.nc)
-	clear(c.bufs[:cap(c.bufs)])
+	// next returns an empty write buffer. When every kept buffer is in use,
+	// what is gathered is written first so that they can be reused.
+	next := func() []byte {
+		if used == keepChunks && err == nil {
+			all := bufs
+			_, err = all.WriteTo(c.nc)
+			clear(bufs)
+			bufs, used = bufs[:0], 0
+		}
+		if used == len(c.chunks) {
+			c.chunks = append(c.chunks, make([]byte, 0, writeChunk))
+		}
+		used++
+		return c.chunks[used-1][:0]
+	}
+	buf = next()
+	for _, f := range frames {
+		n := f.Len()
+		small := n <= coalesceMax
+		if room := cap(buf) - len(buf); room < 4+min(n, coalesceMax) {
+			flush()
+			buf, start = next(), 0
+		}
+		buf = wire.AppendStreamHeader(buf, n)
+		for _, piece := range [2][]byte{f.Head, f.Body} {
+			if small || len(piece) <= cap(buf)-len(buf) && len(piece) <= coalesceMax {
+				buf = append(buf, piece...)
+				continue
+			}
+			flush()
+			bufs = append(bufs, piece)
+		}
+	}
+	flush()
+	if err == nil {
+		all := bufs
+		_, err = all.WriteTo(c.nc)
+	}
+	clear(bufs)
+	c.bufs = bufs[:0]
 	return err
 }
 
 // Close closes the connection.
 func (c *Conn) Close() error { return c.nc.Close() }
-
-// NetConn returns the wrapped connection.
-func (c *Conn) NetConn() net.Conn { return c.nc }

@@ -32,7 +32,8 @@ func NewWS(ws *websocket.Conn, maxFrame int, writeTimeout time.Duration) *WS {
 // SetMaxFrame changes the largest frame ReadFrame accepts.
 func (t *WS) SetMaxFrame(n int) { t.ws.SetReadLimit(int64(n)) }
 
-// ReadFrame returns the next frame. A message over the limit returns an
+// ReadFrame returns the next frame, in memory the caller may keep. A
+// message over the limit returns an
 // error wrapping wire.ErrFrameTooLarge, a text message one wrapping
 // wire.ErrMalformed.
 func (t *WS) ReadFrame() ([]byte, error) {
@@ -50,7 +51,7 @@ func (t *WS) ReadFrame() ([]byte, error) {
 }
 
 // WriteFrames writes each frame as one binary message.
-func (t *WS) WriteFrames(frames [][]byte) error {
+func (t *WS) WriteFrames(frames []wire.OutFrame) error {
 	ctx := t.ctx
 	if t.writeTimeout > 0 {
 		var cancel context.CancelFunc
@@ -58,11 +59,28 @@ func (t *WS) WriteFrames(frames [][]byte) error {
 		defer cancel()
 	}
 	for _, f := range frames {
-		if err := t.ws.Write(ctx, websocket.MessageBinary, f); err != nil {
+		if err := t.write(ctx, f); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func (t *WS) write(ctx context.Context, f wire.OutFrame) error {
+	if len(f.Body) == 0 {
+		return t.ws.Write(ctx, websocket.MessageBinary, f.Head)
+	}
+	w, err := t.ws.Writer(ctx, websocket.MessageBinary)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(f.Head); err != nil {
+		return err
+	}
+	if _, err := w.Write(f.Body); err != nil {
+		return err
+	}
+	return w.Close()
 }
 
 // Close closes the connection at once.

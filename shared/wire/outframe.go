@@ -1,0 +1,11 @@
+package wire
+
+// OutFrame is a frame to write: Head followed by Body. A router forwards a
+// payload it received, behind a header of its own, without copying it;
+// a frame built whole is all Head.
+type OutFrame struct {
+	Head, Body []byte
+}
+
+// Len is the frame's length in bytes.
+func (f OutFrame) Len() int { return len(f.Head) + len(f.Body) }
