@@ -20,16 +20,17 @@ import (
 const (
 	// readBufferSize is the read buffer of a connection.
 	readBufferSize = 16 << 10
-	// slabSize and slabFrameMax: frames up to slabFrameMax bytes are read
-	// into slices of a shared slab, one allocation for many frames.
-	slabSize     = 64 << 10
+	// Frames up to slabFrameMax bytes are read into slices of a shared slab,
+	// one allocation for many frames. A connection's slabs and write buffers
+	// start at minBuffer bytes and double as it gets busier, up to maxBuffer,
+	// so that an idle connection costs little.
 	slabFrameMax = 4 << 10
+	minBuffer    = 1 << 10
+	maxBuffer    = 64 << 10
 	// coalesceMax: frames up to this size are copied into one write
 	// buffer; larger ones are written from where they are (writev).
 	coalesceMax = 16 << 10
-	// writeChunk is the size of the buffers small frames are copied into;
-	// up to keepChunks of them are kept between batches.
-	writeChunk = 64 << 10
+	// Up to keepChunks write buffers are kept between batches.
 	keepChunks = 4
 )
 
@@ -40,16 +41,18 @@ type Conn struct {
 	nc           net.Conn
 	r            *bufio.Reader
 	slab         []byte
+	slabSize     int // size of the next slab
 	maxFrame     int
 	writeTimeout time.Duration
 	chunks       [][]byte // write buffers kept for the next batches
+	chunkSize    int      // size of new write buffers
 	bufs         net.Buffers
 }
 
 // New wraps nc. maxFrame bounds the frames read; writeTimeout, when
 // positive, bounds each WriteFrames call.
 func New(nc net.Conn, maxFrame int, writeTimeout time.Duration) *Conn {
-	return &Conn{nc: nc, r: bufio.NewReaderSize(nc, readBufferSize), maxFrame: maxFrame, writeTimeout: writeTimeout}
+	return &Conn{nc: nc, r: bufio.NewReaderSize(nc, readBufferSize), maxFrame: maxFrame, writeTimeout: writeTimeout, chunkSize: minBuffer}
 }
 
 // SetMaxFrame changes the largest frame ReadFrame accepts.
@@ -70,7 +73,8 @@ func (c *Conn) ReadFrame() ([]byte, error) {
 	var b []byte
 	if n <= slabFrameMax {
 		if len(c.slab) < n {
-			c.slab = make([]byte, slabSize)
+			c.slabSize = min(max(2*c.slabSize, minBuffer, n), maxBuffer)
+			c.slab = make([]byte, c.slabSize)
 		}
 		b, c.slab = c.slab[:n:n], c.slab[n:]
 	} else {
@@ -111,8 +115,14 @@ func (c *Conn) WriteFrames(frames []wire.OutFrame) error {
 			clear(bufs)
 			bufs, used = bufs[:0], 0
 		}
+		if used == 1 && c.chunkSize < maxBuffer {
+			c.chunkSize = min(2*c.chunkSize, maxBuffer) // a busy connection: larger buffers
+		}
 		if used == len(c.chunks) {
-			c.chunks = append(c.chunks, make([]byte, 0, writeChunk))
+			c.chunks = append(c.chunks, nil)
+		}
+		if cap(c.chunks[used]) < c.chunkSize {
+			c.chunks[used] = make([]byte, 0, c.chunkSize)
 		}
 		used++
 		return c.chunks[used-1][:0]
