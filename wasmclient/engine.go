@@ -27,6 +27,7 @@ type engine struct {
 	conn    *bus.Conn
 	clients map[int]*clientState // by the JS side's client id
 	reqs    requestTable
+	pt      portTable // transferred MessagePorts (ports.go)
 }
 
 // clientState is one JS client and its listener registrations, keyed by
@@ -64,9 +65,14 @@ func newEngine(config, deliver js.Value) *engine {
 		OnError:        func(err error) { e.out.push(message("error", "error", errorValue(err))) },
 	}
 	e.reqs.init()
+	e.pt = portTable{bound: make(map[int]*bus.Port), given: make(map[*bus.Port]int), sent: make(map[*bus.Port]int)}
+	e.out.ports = e.eventPorts
 	e.post = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		if len(args) < 1 || args[0].Type() != js.TypeObject {
 			return jsError("bad-call", "post(msg): msg must be an object")
+		}
+		if r, ok := e.portOp(args[0]); ok {
+			return r
 		}
 		return e.handle(args[0])
 	})

@@ -20,6 +20,7 @@ import (
 type outbox struct {
 	deliver js.Value
 	flush   js.Func
+	ports   func([]*bus.Port) js.Value // describes an event's ports (ports.go)
 
 	mu        sync.Mutex
 	entries   []*entry
@@ -71,6 +72,9 @@ func (o *outbox) event(cid, lid int, ev *bus.Event, reqs *requestTable) {
 	}
 	if ev.Request != nil {
 		m.Set("req", reqs.add(ev.Request))
+	}
+	if len(ev.Ports) > 0 && o.ports != nil {
+		m.Set("ports", o.ports(ev.Ports))
 	}
 	o.entries = append(o.entries, &entry{msg: m, ev: ev, cid: cid, ids: []any{lid}})
 	o.scheduleLocked()
