@@ -12,9 +12,12 @@
 //                         when the op failed at once (a direct link), or
 //                         undefined (a link that cannot answer at once)
 //   link.start(onBatch)   onBatch([msg, ...]) receives what the engine sends
+//   link.readyTimeout     optional: true when link.ready may never come (a
+//                         frame nobody granted); connect then bounds the
+//                         wait by its timeoutDelay
 //
 // so the same API works in a preload (a direct link to the wasm) and in a
-// page or frame that reaches the preload over a MessagePort.
+// page or frame that reaches the preload over a MessagePort (ipcbus-page.js).
 //
 // A plain script: it defines one global binding, ipcbusClient, and also
 // exports it under CommonJS. It needs ipcbusCodec.
@@ -61,6 +64,23 @@ const ipcbusClient = (() => {
 
   function report(err) {
     queueMicrotask(() => { throw err; });
+  }
+
+  const portClass = typeof MessagePort !== 'undefined' ? MessagePort : null;
+  function isPort(v) { return !!portClass && v instanceof portClass; }
+
+  // whenReady waits for the link, at most ms when the link may never be
+  // ready (ms < 0: forever).
+  function whenReady(session, ms) {
+    if (!session.link.readyTimeout || ms < 0) return session.ready;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const err = new Error(`ipcbus: no port within ${ms} ms: ${session.link.notReadyReason || 'the link is not ready'}`);
+        err.code = 'not-granted';
+        reject(err);
+      }, ms);
+      session.ready.then((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
+    });
   }
 
   // Session: the clients of one link, the replies they wait for.
@@ -143,7 +163,7 @@ const ipcbusClient = (() => {
       const options = (arg1 && typeof arg1 === 'object') ? arg1 : (arg2 || {});
       if (this._connected) return Promise.resolve();
       if (this._connecting) return this._connecting;
-      this._connecting = this._session.ready.then(() => {
+      this._connecting = whenReady(this._session, timeoutFor(options.timeoutDelay)).then(() => {
         const listeners = [];
         for (const [channel, list] of this._byChannel) {
           for (const l of list) listeners.push({ channel, id: l.id, once: l.once });
@@ -192,6 +212,9 @@ const ipcbusClient = (() => {
       const out = new Array(args.length);
       let size = FRAME_OVERHEAD + channel.length * 3;
       for (let i = 0; i < args.length; i++) {
+        if (isPort(args[i])) {
+          throw new TypeError(`ipcbus: cannot send a MessagePort as args[${i}] on "${channel}": transfer ports with postMessage(channel, message, [ports])`);
+        }
         out[i] = codec.encode(args[i], `args[${i}]`);
         size += out[i].length;
       }
@@ -241,6 +264,39 @@ const ipcbusClient = (() => {
     request(channel, timeoutDelay, ...args) { return this._request(null, channel, timeoutDelay, args); }
     requestTo(target, channel, timeoutDelay, ...args) {
       return this._request(targetFor(target), channel, timeoutDelay, args);
+    }
+
+    // --- MessagePorts ---
+
+    // postMessage sends message on channel with ports transferred: the
+    // listener that gets them (one peer: of this renderer when one listens,
+    // else the first the hub finds) has them in event.ports; other
+    // listeners get the message alone. Between peers of one renderer the
+    // ports are handed over as they are; across connections the hub relays
+    // them (their messages then cross as msgpack values, in order; closing
+    // one end closes the other where MessagePort has a close event).
+    // Returns false when not connected; throws when a port is not a
+    // MessagePort, is listed twice, or the message cannot be sent.
+    postMessage(channel, message, ports) { return this._postMessage(null, channel, message, ports); }
+    postMessageTo(target, channel, message, ports) {
+      return this._postMessage(targetFor(target), channel, message, ports);
+    }
+
+    _postMessage(to, channel, message, ports) {
+      const list = ports === undefined || ports === null ? [] : Array.from(ports);
+      list.forEach((p, i) => {
+        if (!isPort(p)) throw new TypeError(`ipcbus: postMessage on "${channel}": ports[${i}] is not a MessagePort`);
+      });
+      if (new Set(list).size !== list.length) {
+        throw new TypeError(`ipcbus: postMessage on "${channel}": a port is listed twice`);
+      }
+      if (!this._connected) return false;
+      const [encoded] = this._encodeArgs(channel, [message]);
+      const msg = { op: 'postMessage', client: this._id, channel, message: encoded, ports: list };
+      if (to) msg.to = to;
+      const r = this._session.post(msg);
+      if (r) throw engineError(r);
+      return true;
     }
 
     // --- listeners: Node's EventEmitter over ids the engine orders ---
@@ -327,10 +383,14 @@ const ipcbusClient = (() => {
         const e = this._byId.get(id);
         if (e) entries.push(e);
       }
-      if (entries.length === 0) return;
+      if (entries.length === 0) {
+        if (m.ports) for (const p of m.ports) p.close();
+        return;
+      }
       const args = codec.decode(m.args);
       const event = { channel: m.channel, sender: m.sender };
       if (m.req !== undefined) event.request = this._requestHandle(m.req);
+      if (m.ports) event.ports = m.ports;
       for (const e of entries) {
         if (e.once) this._drop(m.channel, e, false);
         try {
@@ -374,6 +434,8 @@ const ipcbusClient = (() => {
     return {
       ready: session.ready,
       createClient: (options) => new IpcBusClient(session, options),
+      // call runs an op that answers with a reply (the page's grantFrame).
+      call: (msg) => session.call(msg),
     };
   }
 

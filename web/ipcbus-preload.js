@@ -1,20 +1,35 @@
 // ipcbus-preload.js: loads client.wasm and defines window.ElectronCommonIPC.
 //
-// Runs after wasm_exec.js, ipcbus-codec.js and ipcbus-client.js (the build
-// concatenates the four into ipcbus-preload.bundle.js, which is what an
-// Electron preload or a page loads). Configuration, later sources winning:
+// Runs after wasm_exec.js, ipcbus-codec.js, ipcbus-client.js and
+// ipcbus-host.js (the build concatenates them into ipcbus-preload.bundle.js,
+// which is what an Electron preload or a page loads). The host
+// (ipcbus-host.js) also answers, over MessagePorts, the page when this
+// preload runs in an isolated world (the page loads ipcbus-page.bundle.js)
+// and the frames it grants: they all share the renderer's one connection.
+// In a subframe it does nothing: frames go through the top page's preload.
+// Configuration, later sources winning:
 //   1. the page's URL: ?ipcbus-url=ws://HOST:PORT/ws&ipcbus-token=T (or in
 //      the #fragment); a page the hub serves itself needs only the token
 //   2. the preload's arguments, process.argv, as Electron's
 //      webPreferences.additionalArguments passes them:
 //      --ipcbus-url=ws://HOST:PORT/ws --ipcbus-token=T [--ipcbus-wcid=N]
 //      [--ipcbus-rid=N] [--ipcbus-pid=N] [--ipcbus-name=NAME] [--ipcbus-wasm=URL]
+//      [--ipcbus-frames=ORIGIN,ORIGIN...]
 //   3. a config object set before the preload runs:
-//      globalThis.IPCBUS_CONFIG = {url, token, wasm, name, process: {wcid, rid, pid}}
+//      globalThis.IPCBUS_CONFIG = {url, token, wasm, name, process: {wcid, rid, pid},
+//        frames: [origin, ...], portCloseEvent, pingMillis}
+// frames (never read from the page's URL) lists the origins of the frames
+// that get a port without grantFrame: "null" for sandboxed frames, "*" for
+// any. portCloseEvent: false makes the host ignore MessagePort's close event
+// and watch frames by pings (pingMillis apart, default 1000) as it does
+// where Chromium has no such event.
 // client.wasm is fetched from the hub (http://HOST:PORT/client.wasm) unless
 // wasm names another URL.
 (() => {
   'use strict';
+
+  // A subframe: the top page's preload serves it (ipcbus-page.js asks).
+  if (typeof window !== 'undefined' && window.top !== window) return;
 
   const keys = ['url', 'token', 'wasm', 'name', 'wcid', 'rid', 'pid'];
 
@@ -44,6 +59,7 @@
     for (const a of argv) {
       const m = /^--ipcbus-([a-z]+)=(.*)$/.exec(String(a));
       if (m && keys.includes(m[1])) c[m[1]] = m[2];
+      if (m && m[1] === 'frames') c.frames = m[2];
     }
     return c;
   }
@@ -65,7 +81,7 @@
     if (c.token) wsURL.searchParams.set('token', c.token);
     const http = new URL(ws);
     http.protocol = ws.protocol === 'wss:' ? 'https:' : 'http:';
-    const process = { type: 'renderer' };
+    const process = { type: 'renderer', isMainFrame: true };
     const own = globalThis.process && globalThis.process.pid; // Electron's renderer pid
     if (c.pid === undefined && Number.isInteger(own) && own > 0) c.pid = own;
     for (const k of ['pid', 'wcid', 'rid']) {
@@ -79,6 +95,9 @@
       wasm: c.wasm || new URL('/client.wasm', http).href,
       name: c.name || '',
       process,
+      frames: (Array.isArray(c.frames) ? c.frames : String(c.frames || '').split(',')).map((o) => String(o).trim()).filter(Boolean),
+      portCloseEvent: c.portCloseEvent,
+      pingMillis: Number(c.pingMillis) || 0,
     };
   }
 
@@ -129,7 +148,15 @@
     link = { ready: Promise.reject(err), start() {}, post() { return { code: 'not-ready', message: String(err) }; } };
   }
   link.ready.catch((err) => console.error('ipcbus:', err));
-  const session = ipcbusClient.createSession(link);
+  const host = new ipcbusHost.Host(link, {
+    process: config ? config.process : { type: 'renderer', isMainFrame: true },
+    name: config ? config.name : '',
+    frameOrigins: config ? config.frames : [],
+    closeEvent: config ? config.portCloseEvent : undefined,
+    pingMillis: config ? config.pingMillis : 0,
+  });
+  if (typeof window !== 'undefined') host.listen(window);
+  const session = ipcbusClient.createSession(host.localLink());
 
   const api = {
     IPCBUS_CHANNEL_QUERY_STATE: ipcbusClient.IPCBUS_CHANNEL_QUERY_STATE,
@@ -139,8 +166,19 @@
     CreateIpcBusClient(options) {
       const o = { ...(options || {}) };
       o.peerName = o.peerName || config && config.name;
-      o.process = config ? { ...config.process } : { type: 'renderer' };
+      o.process = config ? { ...config.process } : { type: 'renderer', isMainFrame: true }; // the host gives it anyway
       return session.createClient(o);
+    },
+    // grantFrame lets iframe (an element of this document) have a port: the
+    // documents it loads become peers of type renderer-frame on this
+    // renderer's connection.
+    grantFrame(iframe) {
+      try {
+        host.grant(iframe);
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
     // ready resolves once client.wasm runs (connect waits for it anyway).
     ready: link.ready,

@@ -1,5 +1,7 @@
 // Types of the ipcbus renderer API: window.ElectronCommonIPC, defined by
-// ipcbus-preload.bundle.js. The API follows electron-common-ipc's.
+// ipcbus-preload.bundle.js in the preload's world, and by
+// ipcbus-page.bundle.js in a page (contextIsolation on) or a frame, over a
+// MessagePort to the preload. The API follows electron-common-ipc's.
 
 export type IpcBusProcessType = 'main' | 'renderer' | 'renderer-frame' | 'node' | 'hub';
 
@@ -282,4 +284,47 @@ export interface ElectronCommonIPC {
   readonly IPCBUS_SERVICE_EVENT_STOP: 'service-event-stop';
   readonly IPCBUS_SERVICE_WRAPPER_EVENT: 'service-wrapper-event';
   readonly IPCBUS_SERVICE_CALL_GETSTATUS: '__getServiceStatus';
+}
+
+// ---------------------------------------------------------------------------
+// Pages, frames and MessagePorts (ipcbus-host.js in the preload,
+// ipcbus-page.js in pages and frames). The same API in every world; the
+// page's and the frames' clients are peers of the renderer's one
+// connection. See docs/electron.md.
+// ---------------------------------------------------------------------------
+
+export interface IpcBusEvent {
+  /**
+   * The ports transferred with the message (postMessage), when there are
+   * any: the sender's own ports when it is a peer of this renderer, else
+   * ports the hub relays (their messages cross as msgpack values).
+   */
+  ports?: MessagePort[];
+}
+
+export interface IpcBusClient {
+  /**
+   * Sends message on channel with ports transferred: the listener that
+   * gets them (one peer: of this renderer when one listens, else the first
+   * the hub finds) has them in event.ports; other listeners get the message
+   * alone. Returns false when not connected; throws a TypeError when a port
+   * is not a MessagePort or is listed twice, or the message cannot be sent.
+   * Ports cannot go with send or request (a TypeError).
+   */
+  postMessage(channel: string, message: unknown, ports?: MessagePort[]): boolean;
+  postMessageTo(target: IpcBusTarget, channel: string, message: unknown, ports?: MessagePort[]): boolean;
+}
+
+export interface ElectronCommonIPC {
+  /**
+   * Lets iframe (an element of this document, in it or not yet) have a
+   * port: the documents it loads (of any origin, sandboxed ones included)
+   * become peers of type 'renderer-frame'. The preload's frame origins
+   * (--ipcbus-frames, IPCBUS_CONFIG.frames) grant by origin. A frame's
+   * connect fails with code 'not-granted' after its timeoutDelay when
+   * nobody grants it. Rejects in a frame.
+   */
+  grantFrame(iframe: HTMLIFrameElement): Promise<void>;
+  /** ipcbus-page.bundle.js only: true in a frame, false in the top page */
+  readonly frame?: boolean;
 }
