@@ -58,6 +58,10 @@ func run(m *testing.M) int {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// MessagePort's close event (off by default in Chromium 156; an
+		// Electron app turns it on with webPreferences.enableBlinkFeatures):
+		// closing one end of a transferred port tells the other.
+		chromedp.Flag("enable-blink-features", "MessagePortCloseEvent"),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()
@@ -86,6 +90,11 @@ func buildWeb(dir string) error {
 	if err != nil {
 		return err
 	}
+	scripts, err := filepath.Glob("testdata/*.js")
+	if err != nil {
+		return err
+	}
+	pages = append(pages, scripts...)
 	for _, p := range pages {
 		if err := copyFile(p, filepath.Join(dir, "test", filepath.Base(p))); err != nil {
 			return err
