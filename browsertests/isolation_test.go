@@ -2,6 +2,7 @@ package browsertests
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -147,7 +148,8 @@ func TestIsolatedPageOverPort(t *testing.T) {
 }
 
 // Without isolation the preload runs in the page's world and the same page
-// (loading ipcbus-page.bundle.js) uses the preload's API directly.
+// (loading ipcbus-page.bundle.js) uses the preload's API directly; its
+// grantFrame gives a frame its port all the same.
 func TestPageShimWithoutIsolation(t *testing.T) {
 	h := startHub(t, hub.Config{})
 	nat := native(t, h, "native")
@@ -169,5 +171,16 @@ func TestPageShimWithoutIsolation(t *testing.T) {
 	}
 	if !r.R.OK || r.R.Payload != "yes" {
 		t.Errorf("request = %+v", r.R)
+	}
+	tb.evalPage(fmt.Sprintf(`T.addFrame("f", %q, { grant: true })`, pageURL(h, "/test/frame.html#name=f")), nil)
+	var f frameStatus
+	tb.evalPage(`T.frameStatus("f")`, &f)
+	if !f.OK || f.Peer.Process.Type != "renderer-frame" || f.Peer.Process.WCID != 3 {
+		t.Errorf("frame = %+v, want a renderer-frame of wcid 3", f)
+	}
+	var answer string
+	drive(t, nat, "f", `return T.client("f").request("ask-native", 0).then((r) => r.payload);`, &answer)
+	if answer != "yes" {
+		t.Errorf("the frame's request = %q", answer)
 	}
 }

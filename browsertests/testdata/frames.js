@@ -199,3 +199,46 @@
     return end(key).got.shift();
   };
 })();
+
+// T.rawPort asks for a port as the shim does (role 'page': this window;
+// 'frame': the parent) and speaks the port protocol raw, as a hostile
+// script could: post([ops]) and reply(seq) for the reply to an op.
+(() => {
+  'use strict';
+  const T = globalThis.T;
+  T.rawPort = (role) => new Promise((resolve, reject) => {
+    const nonce = Array.from(crypto.getRandomValues(new Uint8Array(16)), (x) => x.toString(16).padStart(2, '0')).join('');
+    const upstream = role === 'page' ? window : window.parent;
+    const timer = setTimeout(() => reject(new Error('no port')), 5000);
+    window.addEventListener('message', function onPort(e) {
+      if (!e.data || e.data.ipcbus !== 'port' || e.data.nonce !== nonce) return;
+      window.removeEventListener('message', onPort);
+      clearTimeout(timer);
+      const port = e.ports[0];
+      const replies = new Map();
+      const waiters = new Map();
+      let ready;
+      const isReady = new Promise((r) => { ready = r; });
+      port.onmessage = (m) => {
+        if (!Array.isArray(m.data)) {
+          if (m.data && m.data.ctl === 'ready') ready();
+          return;
+        }
+        for (const msg of m.data) {
+          if (msg.op !== 'reply') continue;
+          replies.set(msg.seq, msg);
+          if (waiters.has(msg.seq)) waiters.get(msg.seq)(msg);
+        }
+      };
+      resolve({
+        ready: isReady,
+        post(ops) { port.postMessage(ops); },
+        reply(seq) {
+          if (replies.has(seq)) return Promise.resolve(replies.get(seq));
+          return new Promise((r) => waiters.set(seq, r));
+        },
+      });
+    });
+    upstream.postMessage({ ipcbus: 'hello', role, nonce }, '*');
+  });
+})();
