@@ -14,7 +14,7 @@ func DocSection(rs Results, systems []System, p Plan, info *Info) string {
 	fmt.Fprintf(&b, "Run of %s on %d CPUs (%s), %s, Node %s. Load average %s before the run and %s after it; the run took %s. ",
 		info.Start.UTC().Format(time.DateOnly), info.CPUs, info.CPU, info.Go, info.Node,
 		info.LoadStart, info.LoadEnd, info.Took.Round(time.Second))
-	fmt.Fprintf(&b, "Each figure is the median of %d runs; each run moves up to the count in the plan or stops after %v of measuring (%v at 1 MiB). Raw figures: [`bench/results/results.csv`](../bench/results/results.csv).\n\n", p.Runs, p.Budget, p.budget(mib))
+	fmt.Fprintf(&b, "Each figure is the median of %d runs; each run moves up to the count in the plan or stops after %v of measuring (%v at 64 KiB, %v at 1 MiB). Raw figures: [`bench/results/results.csv`](../bench/results/results.csv).\n\n", p.Runs, p.Budget, p.budget(64*kib), p.budget(mib))
 	b.WriteString("![ipcbus beside electron-common-ipc, NATS and the raw-socket ceiling](../bench/results/chart.svg)\n\n")
 	b.WriteString("### Targets (issue 7)\n\n| target | status | measured |\n|---|---|---|\n")
 	for _, t := range Targets(rs) {

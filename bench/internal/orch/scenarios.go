@@ -140,7 +140,7 @@ func (r *running) requests(p Plan, op string, size int) (proto.Reply, error) {
 		return rr, fmt.Errorf("requester: %d failed: %s", rr.Bad, rr.Err)
 	}
 	if rr.Count < min(cmd.N, minRequests) {
-		return rr, fmt.Errorf("requester: only %d requests answered within %v", rr.Count, p.Budget)
+		return rr, fmt.Errorf("requester: only %d requests answered within %v", rr.Count, p.budget(size))
 	}
 	return rr, nil
 }

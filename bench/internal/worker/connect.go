@@ -2,9 +2,11 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ipcbus/ipcbus/bench/internal/link"
@@ -57,7 +59,7 @@ func (w *Worker) openIdle(ctx context.Context, cmd *proto.Command) proto.Reply {
 	for range parallel {
 		wg.Go(func() {
 			for range next {
-				l, err := w.Dial(ctx)
+				l, err := w.dialRetry(ctx)
 				mu.Lock()
 				if err != nil {
 					bad++
@@ -90,4 +92,16 @@ func (w *Worker) release() {
 	}
 	wg.Wait()
 	w.idle = nil
+}
+
+// dialRetry dials, retrying while the listener's accept backlog is full
+// (a Unix socket answers EAGAIN at once under a burst of connects).
+func (w *Worker) dialRetry(ctx context.Context) (link.Link, error) {
+	for attempt := 1; ; attempt++ {
+		l, err := w.Dial(ctx)
+		if err == nil || attempt == 20 || !errors.Is(err, syscall.EAGAIN) || ctx.Err() != nil {
+			return l, err
+		}
+		time.Sleep(time.Duration(attempt) * 5 * time.Millisecond)
+	}
 }
