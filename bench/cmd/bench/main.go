@@ -60,26 +60,35 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	defer cleanup()
+	err = measure(e, plan, sel, start, *out, *doc)
+	cleanup() // before os.Exit, which runs no deferred calls
+	if err != nil {
+		fatal(err)
+	}
+}
+
+// measure runs the plan and writes what was asked.
+func measure(e *orch.Env, plan orch.Plan, sel []orch.System, start time.Time, out, doc string) error {
 	info := orch.Machine(start)
 	fmt.Printf("ipcbus bench: %s\n", info)
 	rs := orch.Run(plan, sel, e, os.Stderr)
 	info.Finish()
 	orch.PrintTables(os.Stdout, rs, sel, plan)
 	fmt.Printf("\nload average at start %s, at end %s; %d runs per figure; took %s\n", info.LoadStart, info.LoadEnd, plan.Runs, info.Took.Round(time.Second))
-	if *out != "" {
-		if err := orch.WriteFiles(*out, rs, sel, plan, info); err != nil {
-			fatal(err)
+	if out != "" {
+		if err := orch.WriteFiles(out, rs, sel, plan, info); err != nil {
+			return err
 		}
 	}
-	if *doc != "" {
-		if err := orch.WriteDoc(*doc, rs, sel, plan, info); err != nil {
-			fatal(err)
+	if doc != "" {
+		if err := orch.WriteDoc(doc, rs, sel, plan, info); err != nil {
+			return err
 		}
 	}
 	if failed := rs.Failed(); len(failed) > 0 {
-		fatal(fmt.Errorf("%d figures failed (listed above)", len(failed)))
+		return fmt.Errorf("%d figures failed (listed above)", len(failed))
 	}
+	return nil
 }
 
 func fatal(err error) {

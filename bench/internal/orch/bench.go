@@ -12,7 +12,7 @@ import (
 
 // Run measures every system of the plan, one after the other, logging
 // progress to log.
-func Run(p Plan, systems []System, e *env, log io.Writer) Results {
+func Run(p Plan, systems []System, e *Env, log io.Writer) Results {
 	var rs Results
 	for _, s := range systems {
 		t0 := time.Now()
@@ -22,7 +22,7 @@ func Run(p Plan, systems []System, e *env, log io.Writer) Results {
 	return rs
 }
 
-func runSystem(p Plan, s System, e *env, log io.Writer) Results {
+func runSystem(p Plan, s System, e *Env, log io.Writer) Results {
 	var rs Results
 	add := func(sc string, size int, metric string) *Result {
 		r := &Result{System: s.Name, Scenario: sc, Payload: size, Metric: metric}

@@ -26,7 +26,7 @@ const idleProcs = 2
 // worker processes and returns the growth of the hub process's resident
 // set (VmRSS) per connection. A fresh hub, because one that has carried
 // traffic has free heap the new connections would reuse unseen.
-func (s System) idleMemory(e *env, p Plan) (float64, error) {
+func (s System) idleMemory(e *Env, p Plan) (float64, error) {
 	r, err := s.startHub(e)
 	if err != nil {
 		return 0, err

@@ -5,19 +5,23 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 )
 
 // Setup builds the helper binary into a temporary directory and checks
 // that Node and the pinned electron-common-ipc are there, running
 // `npm ci` in bench/node when node_modules is missing. benchDir is the
 // bench module's directory. Call the returned cleanup when done.
-func Setup(benchDir string, log *os.File) (*env, func(), error) {
+func Setup(benchDir string, log *os.File) (*Env, func(), error) {
+	if mod, err := os.ReadFile(filepath.Join(benchDir, "go.mod")); err != nil || !strings.Contains(string(mod), "module github.com/ipcbus/ipcbus/bench\n") {
+		return nil, nil, fmt.Errorf("run the bench from its module's directory: cd bench && go run ./cmd/bench")
+	}
 	tmp, err := os.MkdirTemp("", "ipcbus-bench-")
 	if err != nil {
 		return nil, nil, err
 	}
 	cleanup := func() { os.RemoveAll(tmp) }
-	e := &env{benchproc: filepath.Join(tmp, "benchproc"), nodeDir: filepath.Join(benchDir, "node"), tmp: tmp}
+	e := &Env{benchproc: filepath.Join(tmp, "benchproc"), nodeDir: filepath.Join(benchDir, "node"), tmp: tmp}
 	build := exec.Command("go", "build", "-o", e.benchproc, "./cmd/benchproc")
 	build.Dir = benchDir
 	build.Stdout, build.Stderr = log, log

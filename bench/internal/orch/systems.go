@@ -14,8 +14,8 @@ import (
 // requests, workers 1-4 receive and answer.
 const Workers = 5
 
-// env is where the helpers are.
-type env struct {
+// Env is where the helpers are.
+type Env struct {
 	benchproc string // the built cmd/benchproc
 	nodeDir   string // bench/node, with node_modules
 	tmp       string // sockets go here
@@ -58,14 +58,14 @@ func Systems() []System {
 // running is a started system.
 type running struct {
 	sys     System
-	env     *env
+	env     *Env
 	hub     *proc
 	workers []*proc
 	addr    string // what workers connect to
 }
 
 // startHub starts the system's hub, broker, server or relay.
-func (s System) startHub(e *env) (*running, error) {
+func (s System) startHub(e *Env) (*running, error) {
 	r := &running{sys: s, env: e}
 	sock := filepath.Join(e.tmp, s.Name+".sock")
 	var err error
@@ -133,7 +133,7 @@ func (r *running) startWorker(id int) (*proc, error) {
 }
 
 // start starts the hub and the workers.
-func (s System) start(e *env) (*running, error) {
+func (s System) start(e *Env) (*running, error) {
 	r, err := s.startHub(e)
 	if err != nil {
 		return nil, err
