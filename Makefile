@@ -32,6 +32,8 @@ test: vet fmt-check unit fuzz browser-test bench-smoke
 vet:
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
+	cd browsertests && $(GO) vet ./...
+	cd bench && $(GO) vet ./...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -54,9 +56,12 @@ browser-deps:
 browser-test: browser-deps
 	cd browsertests && $(GO) test -race -count=1 ./...
 
+## bench: ipcbus beside electron-common-ipc, NATS and raw sockets (about
+## 4 minutes; rewrites bench/results and docs/performance.md). Needs npm.
 bench:
 	cd bench && $(GO) run ./cmd/bench
 
+## bench-smoke: every system and scenario once, tiny (about 30 s)
 bench-smoke:
 	cd bench && $(GO) run ./cmd/bench -smoke
 
