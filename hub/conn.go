@@ -52,6 +52,7 @@ type conn struct {
 	reason     string
 	wake       chan struct{}
 
+	dec      wire.Decoder // the reader's
 	lastRead atomic.Int64 // unix nanoseconds of the last frame read
 	pingsOut atomic.Int32
 }
@@ -276,7 +277,7 @@ func (c *conn) readFrames() error {
 		}
 		c.lastRead.Store(time.Now().UnixNano())
 		c.pingsOut.Store(0)
-		f, err := wire.Decode(b)
+		f, err := c.dec.Decode(b)
 		if err != nil {
 			c.closeWith(wire.CloseProtocolError, err.Error())
 			return err

@@ -63,6 +63,7 @@ type Conn struct {
 	wg   sync.WaitGroup // reader and writer
 
 	senders map[string]Peer // decoded sender peers; reader goroutine only
+	dec     wire.Decoder    // reader goroutine only
 }
 
 type added struct {
@@ -375,7 +376,7 @@ func (c *Conn) protocolError(err error) {
 }
 
 func (c *Conn) handleFrame(b []byte) error {
-	f, err := wire.Decode(b)
+	f, err := c.dec.Decode(b)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@
 package stream
 
 import (
-	"bufio"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -18,15 +17,14 @@ import (
 )
 
 const (
-	// readBufferSize is the read buffer of a connection.
-	readBufferSize = 16 << 10
-	// Frames up to slabFrameMax bytes are read into slices of a shared slab,
-	// one allocation for many frames. A connection's slabs and write buffers
-	// start at minBuffer bytes and double as it gets busier, up to maxBuffer,
-	// so that an idle connection costs little.
-	slabFrameMax = 4 << 10
-	minBuffer    = 1 << 10
-	maxBuffer    = 64 << 10
+	// A connection reads into slabs: each frame read is a slice of one, and
+	// a slab is never written again once a frame is returned from it, so
+	// frames are the reader's to keep. Slabs and write buffers start at
+	// minBuffer bytes and double while a connection is busy, up to
+	// maxBuffer, so that an idle connection costs little. A frame larger
+	// than maxBuffer gets a slab of its own size.
+	minBuffer = 512
+	maxBuffer = 64 << 10
 	// coalesceMax: frames up to this size are copied into one write
 	// buffer; larger ones are written from where they are (writev).
 	coalesceMax = 16 << 10
@@ -39,9 +37,9 @@ const (
 // goroutine at a time.
 type Conn struct {
 	nc           net.Conn
-	r            *bufio.Reader
-	slab         []byte
-	slabSize     int // size of the next slab
+	slab         []byte // the read slab: [r:w] is read and not yet returned
+	r, w         int
+	busy         bool // the last read filled the room it was given
 	maxFrame     int
 	writeTimeout time.Duration
 	chunks       [][]byte // write buffers kept for the next batches
@@ -52,7 +50,7 @@ type Conn struct {
 // New wraps nc. maxFrame bounds the frames read; writeTimeout, when
 // positive, bounds each WriteFrames call.
 func New(nc net.Conn, maxFrame int, writeTimeout time.Duration) *Conn {
-	return &Conn{nc: nc, r: bufio.NewReaderSize(nc, readBufferSize), maxFrame: maxFrame, writeTimeout: writeTimeout, chunkSize: minBuffer}
+	return &Conn{nc: nc, maxFrame: maxFrame, writeTimeout: writeTimeout, chunkSize: minBuffer}
 }
 
 // SetMaxFrame changes the largest frame ReadFrame accepts.
@@ -62,31 +60,56 @@ func (c *Conn) SetMaxFrame(n int) { c.maxFrame = n }
 // over the limit returns an error wrapping wire.ErrFrameTooLarge, and the
 // stream is then unusable.
 func (c *Conn) ReadFrame() ([]byte, error) {
-	var h [wire.FrameHeaderLen]byte
-	if _, err := io.ReadFull(c.r, h[:]); err != nil {
+	if err := c.fill(wire.FrameHeaderLen); err != nil {
 		return nil, err
 	}
-	n := int(binary.BigEndian.Uint32(h[:]))
+	n := int(binary.BigEndian.Uint32(c.slab[c.r:]))
 	if n > c.maxFrame || n < 0 {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", wire.ErrFrameTooLarge, n, c.maxFrame)
 	}
-	var b []byte
-	if n <= slabFrameMax {
-		if len(c.slab) < n {
-			c.slabSize = min(max(2*c.slabSize, minBuffer, n), maxBuffer)
-			c.slab = make([]byte, c.slabSize)
-		}
-		b, c.slab = c.slab[:n:n], c.slab[n:]
-	} else {
-		b = make([]byte, n)
-	}
-	if _, err := io.ReadFull(c.r, b); err != nil {
+	need := wire.FrameHeaderLen + n
+	if err := c.fill(need); err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
 		return nil, err
 	}
-	return b, nil
+	f := c.slab[c.r+wire.FrameHeaderLen : c.r+need : c.r+need]
+	c.r += need
+	return f, nil
+}
+
+// fill reads until at least k bytes are read and not yet returned.
+func (c *Conn) fill(k int) error {
+	if c.w-c.r >= k {
+		return nil
+	}
+	if len(c.slab)-c.r < k {
+		// No room for k here: continue in a new slab, leaving the frames
+		// returned from this one alone.
+		size := minBuffer
+		if c.busy && len(c.slab) > 0 {
+			size = min(2*len(c.slab), maxBuffer)
+		}
+		slab := make([]byte, max(size, k))
+		c.w = copy(slab, c.slab[c.r:c.w])
+		c.slab, c.r = slab, 0
+	}
+	for c.w-c.r < k {
+		m, err := c.nc.Read(c.slab[c.w:])
+		c.busy = c.w+m == len(c.slab)
+		c.w += m
+		if err != nil {
+			if c.w-c.r >= k {
+				return nil
+			}
+			if err == io.EOF && c.w > c.r {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // WriteFrames writes the frames in one writev: small frames are copied

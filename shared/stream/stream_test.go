@@ -21,7 +21,7 @@ func TestFramesRoundTrip(t *testing.T) {
 	w, r := New(a, 2<<20, 0), New(b, 2<<20, 0)
 	var want [][]byte
 	var batch []wire.OutFrame
-	for i, n := range []int{0, 1, 100, slabFrameMax, slabFrameMax + 1, coalesceMax, coalesceMax + 1, 300 << 10, 7, 1 << 20} {
+	for i, n := range []int{0, 1, 100, minBuffer, minBuffer + 1, maxBuffer, maxBuffer + 1, coalesceMax, coalesceMax + 1, 300 << 10, 7, 1 << 20} {
 		body := bytes.Repeat([]byte{byte(i + 1)}, n)
 		head := []byte(fmt.Sprintf("h%d:", i))
 		batch = append(batch, wire.OutFrame{Head: head, Body: body})

@@ -57,10 +57,40 @@ func Append(b []byte, f *Frame) ([]byte, error) {
 	return appendRaw(b, f.Body), nil
 }
 
-// Decode parses one frame. Strings and raw values alias b. It checks that
-// the frame has the v1 layout, that its kind is known, that Sender and Body
-// are complete msgpack values and that nothing follows them.
-func Decode(b []byte) (Frame, error) {
+// Decode parses one frame. Raw values alias b. It checks that the frame
+// has the v1 layout, that its kind is known, that Sender and Body are
+// complete msgpack values and that nothing follows them.
+func Decode(b []byte) (Frame, error) { return decode(b, nil) }
+
+// A Decoder decodes frames as Decode does, and interns the channel names it
+// meets, so that a reader decoding many frames on a few channels does not
+// allocate a string for each. The zero value is ready; it is for one
+// goroutine.
+type Decoder struct {
+	names map[string]string
+}
+
+// maxInterned bounds the channel names a Decoder keeps.
+const maxInterned = 4096
+
+// Decode parses one frame (see the package-level Decode).
+func (d *Decoder) Decode(b []byte) (Frame, error) { return decode(b, d) }
+
+func (d *Decoder) intern(b []byte) string {
+	if s, ok := d.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if d.names == nil {
+		d.names = make(map[string]string)
+	}
+	if len(d.names) < maxInterned {
+		d.names[s] = s
+	}
+	return s
+}
+
+func decode(b []byte, d *Decoder) (Frame, error) {
 	var f Frame
 	n, rest, err := readArrayLen(b)
 	if err != nil {
@@ -84,7 +114,11 @@ func Decode(b []byte) (Frame, error) {
 	if !utf8.Valid(ch) {
 		return f, malformed("channel is not UTF-8")
 	}
-	f.Channel = string(ch)
+	if d != nil && len(ch) > 0 {
+		f.Channel = d.intern(ch)
+	} else {
+		f.Channel = string(ch)
+	}
 	if f.Peer, rest, err = readUint(rest); err != nil {
 		return f, err
 	}

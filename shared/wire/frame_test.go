@@ -128,3 +128,16 @@ func TestCloseCodesSayWhetherToReconnect(t *testing.T) {
 		t.Errorf("CloseError text %q", got)
 	}
 }
+
+func TestDecoderInternsChannels(t *testing.T) {
+	b, _ := Append(nil, &Frame{Kind: KindSend, Channel: "a/channel", Peer: 7, Body: mustMarshal(t, []any{1})})
+	var d Decoder
+	want, _ := Decode(b)
+	got, err := d.Decode(b)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("Decoder.Decode = %+v, %v; want %+v", got, err, want)
+	}
+	if n := testing.AllocsPerRun(100, func() { d.Decode(b) }); n != 0 {
+		t.Errorf("decoding a frame on a known channel allocates %v times", n)
+	}
+}
