@@ -332,23 +332,66 @@ func (c *Conn) writeLoop(t Transport, out *outbound) {
 	defer t.Close()
 	var spare []wire.OutFrame
 	for range out.wake {
+		out.wmu.Lock()
 		batch, n, stop := out.take(spare)
 		spare = batch // the written batch is the next queue to fill
-		if len(batch) > 0 {
-			err := t.WriteFrames(batch)
-			clear(batch)
-			out.release(n)
-			if err != nil {
-				out.close()
-				c.end(err)
-				return
-			}
+		err := c.write(t, out, batch, n)
+		out.wmu.Unlock()
+		if err != nil {
+			return
 		}
 		if stop {
 			out.close()
 			return
 		}
 	}
+}
+
+// write writes a batch taken from out; out.wmu is held. A failed write
+// ends the connection.
+func (c *Conn) write(t Transport, out *outbound, batch []wire.OutFrame, n int) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	err := t.WriteFrames(batch)
+	clear(batch)
+	out.release(n)
+	if err != nil {
+		out.close()
+		c.end(err)
+	}
+	return err
+}
+
+// pushNow queues a frame and, when no write is under way, writes the
+// queue on the calling goroutine instead of waking the writer: a request or
+// a response then leaves without a goroutine switch. Under js/wasm, where a
+// write may wait and callers may be JS callbacks, it is push.
+func (c *Conn) pushNow(ctx context.Context, frame wire.OutFrame, limited bool) error {
+	if !inlineWrites {
+		return c.pushFrame(ctx, frame, limited)
+	}
+	c.mu.Lock()
+	out, t, status, cause := c.out, c.t, c.Status(), c.cause
+	c.mu.Unlock()
+	switch status {
+	case StatusClosed:
+		return cause
+	case StatusConnected:
+	default:
+		return ErrNotConnected
+	}
+	if err := out.queue(ctx, frame, limited); err != nil {
+		return err
+	}
+	if !out.wmu.TryLock() {
+		out.signal() // the writer is busy: it takes this next
+		return nil
+	}
+	batch, n, _ := out.take(nil)
+	c.write(t, out, batch, n)
+	out.wmu.Unlock()
+	return nil
 }
 
 func (c *Conn) readLoop(t Transport) {

@@ -12,6 +12,7 @@ import (
 // pushed with a limit wait while the queue holds max bytes; control frames
 // and responses are pushed without one and never wait.
 type outbound struct {
+	wmu     sync.Mutex // held while writing to the transport
 	mu      sync.Mutex
 	frames  []wire.OutFrame
 	bytes   int
@@ -33,9 +34,19 @@ func (o *outbound) signal() {
 	}
 }
 
-// push queues frame. With limited set it waits for room while the queue is
-// over its limit (a frame alone in the queue always fits), until ctx is done.
+// push queues frame and wakes the writer. With limited set it waits for
+// room while the queue is over its limit (a frame alone in the queue always
+// fits), until ctx is done.
 func (o *outbound) push(ctx context.Context, frame wire.OutFrame, limited bool) error {
+	if err := o.queue(ctx, frame, limited); err != nil {
+		return err
+	}
+	o.signal()
+	return nil
+}
+
+// queue is push without waking the writer.
+func (o *outbound) queue(ctx context.Context, frame wire.OutFrame, limited bool) error {
 	o.mu.Lock()
 	for {
 		if o.closed || o.closing {
@@ -57,7 +68,6 @@ func (o *outbound) push(ctx context.Context, frame wire.OutFrame, limited bool) 
 	o.frames = append(o.frames, frame)
 	o.bytes += frame.Len()
 	o.mu.Unlock()
-	o.signal()
 	return nil
 }
 

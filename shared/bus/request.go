@@ -64,7 +64,7 @@ func (r *Request) answer(status wire.Status, body []byte) (bool, error) {
 	if !r.settled.CompareAndSwap(false, true) {
 		return false, nil
 	}
-	if err := r.conn.push(context.Background(), b, false); err != nil {
+	if err := r.conn.pushNow(context.Background(), wire.OutFrame{Head: b}, false); err != nil {
 		return false, fmt.Errorf("ipcbus: answer request on %q: %w", r.channel, err)
 	}
 	return true, nil
@@ -128,7 +128,7 @@ func (cl *Client) roundTrip(ctx context.Context, to Target, channel string, args
 	}
 	c.pending[id] = p
 	c.mu.Unlock()
-	if err := c.pushFrame(ctx, f, true); err != nil {
+	if err := c.pushNow(ctx, f, true); err != nil {
 		cl.forget(id, false)
 		return nil, err
 	}
