@@ -86,22 +86,25 @@ func (h *Hub) serveConn(kind, remote string, t transport) {
 
 // enqueue queues a frame for the writer. A connection whose queue would
 // pass MaxPendingBytes is closed as a slow consumer; enqueue never blocks.
-func (c *conn) enqueue(frame wire.OutFrame) bool {
+// It returns the channel a publisher may wait on (see waitDrained) when the
+// queue is over its high-water mark, else nil.
+func (c *conn) enqueue(frame wire.OutFrame) (stall chan struct{}) {
 	c.omu.Lock()
 	if c.state != connOpen {
 		c.omu.Unlock()
-		return false
+		return nil
 	}
 	if c.pending+frame.Len() > c.h.cfg.MaxPendingBytes {
 		c.omu.Unlock()
 		c.closeWith(wire.CloseSlowConsumer, fmt.Sprintf("outbound queue over %d bytes", c.h.cfg.MaxPendingBytes))
-		return false
+		return nil
 	}
 	c.queue = append(c.queue, frame)
 	c.pending += frame.Len()
+	stall = c.stalledLocked()
 	c.omu.Unlock()
 	c.signal()
-	return true
+	return stall
 }
 
 // Stalling: a connection whose queue passes three quarters of its limit
@@ -114,11 +117,10 @@ const (
 	stallBudget = time.Second
 )
 
-// stalled returns the channel a publisher may wait on for c to drain, or
-// nil when c is not over its high-water mark or has used its budget.
-func (c *conn) stalled() chan struct{} {
-	c.omu.Lock()
-	defer c.omu.Unlock()
+// stalledLocked returns the channel a publisher may wait on for c to
+// drain, or nil when c is not over its high-water mark or has used its
+// budget. c.omu is held.
+func (c *conn) stalledLocked() chan struct{} {
 	if c.state != connOpen || c.pending <= c.h.cfg.MaxPendingBytes/4*3 || c.stallSpent >= stallBudget {
 		return nil
 	}

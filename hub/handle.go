@@ -215,20 +215,26 @@ func (h *Hub) deliverWithPorts(src *conn, ds []delivery, f *wire.Frame, sender [
 // receiver over its high-water mark (see stallWait).
 func (h *Hub) deliver(ds []delivery, channel string, id uint64, sender, body []byte) {
 	var shared wire.OutFrame
+	var stalled [8]*conn // receivers over their high-water mark
+	var stalls [8]chan struct{}
+	n := 0
 	for _, d := range ds {
+		var ch chan struct{}
 		if d.to == 0 {
 			if shared.Head == nil {
 				shared = message(channel, 0, id, sender, nil, body)
 			}
-			d.c.enqueue(shared)
+			ch = d.c.enqueue(shared)
 		} else {
-			d.c.enqueue(message(channel, d.to, id, sender, nil, body))
+			ch = d.c.enqueue(message(channel, d.to, id, sender, nil, body))
+		}
+		if ch != nil && n < len(stalls) {
+			stalled[n], stalls[n] = d.c, ch
+			n++
 		}
 	}
-	for _, d := range ds {
-		if ch := d.c.stalled(); ch != nil {
-			d.c.waitDrained(ch)
-		}
+	for i := range n {
+		stalled[i].waitDrained(stalls[i])
 	}
 }
 

@@ -87,8 +87,7 @@ func (c *conn) onPortMessage(f *wire.Frame) error {
 	if len(body) == 0 {
 		body = []byte{0xc0}
 	}
-	to.c.enqueue(wire.OutFrame{Head: b, Body: body})
-	if ch := to.c.stalled(); ch != nil {
+	if ch := to.c.enqueue(wire.OutFrame{Head: b, Body: body}); ch != nil {
 		to.c.waitDrained(ch)
 	}
 	return nil

@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -129,6 +130,7 @@ func (cl *Client) join(ctx context.Context) error {
 		return c.Err()
 	}
 	c.clients[peer.ID] = cl
+	c.order = append(c.order[:len(c.order):len(c.order)], cl)
 	c.mu.Unlock()
 	cl.mu.Lock()
 	cl.peer = peer
@@ -184,6 +186,7 @@ func (cl *Client) Close() error {
 	}
 	if prev == StatusConnected {
 		delete(c.clients, cl.peer.ID)
+		c.order = slices.DeleteFunc(slices.Clone(c.order), func(o *Client) bool { return o == cl })
 	}
 	c.mu.Unlock()
 	for _, p := range mine {

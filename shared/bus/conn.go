@@ -48,6 +48,7 @@ type Conn struct {
 	t         Transport
 	welcome   wire.Welcome
 	clients   map[uint64]*Client       // connected clients by peer id
+	order     []*Client                // the same, in joining order; copied on write
 	adds      map[uint64]chan added    // peer.add in flight, by handle
 	pending   map[uint64]*pending      // requests in flight, by request id
 	pings     map[uint64]chan struct{} // Flush calls waiting for their pong
@@ -299,6 +300,7 @@ func (c *Conn) end(cause error) {
 	c.adds = map[uint64]chan added{}
 	clients := c.clients
 	c.clients = map[uint64]*Client{}
+	c.order = nil
 	close(c.done)
 	c.mu.Unlock()
 
@@ -546,14 +548,11 @@ func (c *Conn) deliver(d *delivery) {
 		ports = c.eventPorts(d.ports)
 	}
 	c.mu.Lock()
-	var targets []*Client
+	targets := c.order
 	if d.to != 0 {
+		targets = nil
 		if cl := c.clients[d.to]; cl != nil {
-			targets = append(targets, cl)
-		}
-	} else {
-		for _, cl := range c.clients {
-			targets = append(targets, cl)
+			targets = []*Client{cl}
 		}
 	}
 	c.mu.Unlock()
