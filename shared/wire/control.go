@@ -194,41 +194,66 @@ func AppendProcess(b []byte, p Process) []byte {
 	return b
 }
 
-func readProcess(b []byte, p *Process) ([]byte, error) {
+// A field reads one map value into its destination and returns what
+// follows it.
+type field func(v []byte) ([]byte, error)
+
+func strField(dst *string) field {
+	return func(v []byte) (rest []byte, err error) {
+		*dst, rest, err = ReadStr(v)
+		return rest, err
+	}
+}
+
+// intField reads an integer within [lo, hi]; nil reads as 0.
+func intField(dst *int, name string, lo, hi int64) field {
+	return func(v []byte) ([]byte, error) {
+		if len(v) > 0 && v[0] == 0xc0 {
+			*dst = 0
+			return v[1:], nil
+		}
+		n, rest, err := readInt(v)
+		if err != nil {
+			return nil, err
+		}
+		if n < lo || n > hi {
+			return nil, malformed("%s %d out of range", name, n)
+		}
+		*dst = int(n)
+		return rest, nil
+	}
+}
+
+func boolField(dst *bool) field {
+	return func(v []byte) (rest []byte, err error) {
+		*dst, rest, err = readBool(v)
+		return rest, err
+	}
+}
+
+func processField(dst *Process) field {
+	return func(v []byte) ([]byte, error) { return readProcess(v, dst) }
+}
+
+// readFields reads the map at b, each key it knows with its field, and
+// skips the others.
+func readFields(b []byte, fields map[string]field) ([]byte, error) {
 	return readMap(b, func(key string, v []byte) ([]byte, error) {
-		var n int64
-		var rest []byte
-		var err error
-		switch key {
-		case "type":
-			p.Type, rest, err = ReadStr(v)
-			return rest, err
-		case "isMainFrame":
-			p.IsMainFrame, rest, err = readBool(v)
-			return rest, err
-		case "pid", "rid", "wcid", "frameid":
-			if len(v) > 0 && v[0] == 0xc0 {
-				return v[1:], nil
-			}
-			if n, rest, err = readInt(v); err != nil {
-				return nil, err
-			}
-			if n < math.MinInt32 || n > math.MaxInt32 {
-				return nil, malformed("process %s out of range", key)
-			}
-			switch key {
-			case "pid":
-				p.PID = int(n)
-			case "rid":
-				p.RID = int(n)
-			case "wcid":
-				p.WCID = int(n)
-			default:
-				p.FrameID = int(n)
-			}
-			return rest, nil
+		if f := fields[key]; f != nil {
+			return f(v)
 		}
 		return nil, nil
+	})
+}
+
+func readProcess(b []byte, p *Process) ([]byte, error) {
+	return readFields(b, map[string]field{
+		"type":        strField(&p.Type),
+		"pid":         intField(&p.PID, "pid", math.MinInt32, math.MaxInt32),
+		"rid":         intField(&p.RID, "rid", math.MinInt32, math.MaxInt32),
+		"wcid":        intField(&p.WCID, "wcid", math.MinInt32, math.MaxInt32),
+		"frameid":     intField(&p.FrameID, "frameid", math.MinInt32, math.MaxInt32),
+		"isMainFrame": boolField(&p.IsMainFrame),
 	})
 }
 
@@ -249,22 +274,14 @@ func AppendPeer(b []byte, p Peer) []byte {
 // DecodePeer decodes a Peer.
 func DecodePeer(b []byte) (Peer, error) {
 	var p Peer
-	rest, err := readMap(b, func(key string, v []byte) ([]byte, error) {
-		var rest []byte
-		var err error
-		switch key {
-		case "id":
+	return p, whole(readFields(b, map[string]field{
+		"id": func(v []byte) (rest []byte, err error) {
 			p.ID, rest, err = readUint(v)
-		case "name":
-			p.Name, rest, err = ReadStr(v)
-		case "process":
-			rest, err = readProcess(v, &p.Process)
-		default:
-			return nil, nil
-		}
-		return rest, err
-	})
-	return p, whole(rest, err)
+			return rest, err
+		},
+		"name":    strField(&p.Name),
+		"process": processField(&p.Process),
+	}))
 }
 
 // AppendPeerInfo appends the body of peer.add.
@@ -277,20 +294,10 @@ func AppendPeerInfo(b []byte, p PeerInfo) []byte {
 // DecodePeerInfo decodes the body of peer.add.
 func DecodePeerInfo(b []byte) (PeerInfo, error) {
 	var p PeerInfo
-	rest, err := readMap(b, func(key string, v []byte) ([]byte, error) {
-		var rest []byte
-		var err error
-		switch key {
-		case "name":
-			p.Name, rest, err = ReadStr(v)
-		case "process":
-			rest, err = readProcess(v, &p.Process)
-		default:
-			return nil, nil
-		}
-		return rest, err
-	})
-	return p, whole(rest, err)
+	return p, whole(readFields(b, map[string]field{
+		"name":    strField(&p.Name),
+		"process": processField(&p.Process),
+	}))
 }
 
 // AppendHello appends the body of hello.
@@ -304,24 +311,11 @@ func AppendHello(b []byte, h Hello) []byte {
 // DecodeHello decodes the body of hello.
 func DecodeHello(b []byte) (Hello, error) {
 	var h Hello
-	rest, err := readMap(b, func(key string, v []byte) ([]byte, error) {
-		var rest []byte
-		var err error
-		var n int64
-		switch key {
-		case "version":
-			n, rest, err = readInt(v)
-			h.Version = int(min(max(n, math.MinInt32), math.MaxInt32))
-		case "token":
-			h.Token, rest, err = ReadStr(v)
-		case "process":
-			rest, err = readProcess(v, &h.Process)
-		default:
-			return nil, nil
-		}
-		return rest, err
-	})
-	return h, whole(rest, err)
+	return h, whole(readFields(b, map[string]field{
+		"version": intField(&h.Version, "version", math.MinInt32, math.MaxInt32),
+		"token":   strField(&h.Token),
+		"process": processField(&h.Process),
+	}))
 }
 
 // AppendWelcome appends the body of welcome.
@@ -336,27 +330,15 @@ func AppendWelcome(b []byte, w Welcome) []byte {
 // DecodeWelcome decodes the body of welcome.
 func DecodeWelcome(b []byte) (Welcome, error) {
 	var w Welcome
-	rest, err := readMap(b, func(key string, v []byte) ([]byte, error) {
-		var rest []byte
-		var err error
-		var n int64
-		switch key {
-		case "version":
-			n, rest, err = readInt(v)
-			w.Version = int(min(max(n, math.MinInt32), math.MaxInt32))
-		case "maxFrameBytes":
-			n, rest, err = readInt(v)
-			w.MaxFrameBytes = int(min(max(n, 0), math.MaxInt32))
-		case "pingIntervalMs":
-			w.PingIntervalMS, rest, err = readInt(v)
-		case "hub":
-			w.Hub, rest, err = ReadStr(v)
-		default:
-			return nil, nil
-		}
-		return rest, err
-	})
-	return w, whole(rest, err)
+	var ping int
+	err := whole(readFields(b, map[string]field{
+		"version":        intField(&w.Version, "version", math.MinInt32, math.MaxInt32),
+		"maxFrameBytes":  intField(&w.MaxFrameBytes, "maxFrameBytes", 0, math.MaxInt32),
+		"pingIntervalMs": intField(&ping, "pingIntervalMs", 0, math.MaxInt32),
+		"hub":            strField(&w.Hub),
+	}))
+	w.PingIntervalMS = int64(ping)
+	return w, err
 }
 
 // DecodeString decodes a body that is one string (a close reason, a
