@@ -63,6 +63,38 @@ func (cf clientFlags) dial(ctx context.Context) (*bus.Client, bool) {
 	return c, true
 }
 
+// parseValues parses the flags and the arguments: fixed positional ones,
+// then JSON values.
+func (cf clientFlags) parseValues(args []string, fixed int) ([]any, bool) {
+	if !cf.parse(args, fixed) {
+		return nil, false
+	}
+	values, err := parseJSONArgs(cf.fs.Args()[fixed:])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", cf.fs.Name(), err)
+		return nil, false
+	}
+	return values, true
+}
+
+// withTimeout bounds ctx by d when d is positive.
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d > 0 {
+		return context.WithTimeout(ctx, d)
+	}
+	return ctx, func() {}
+}
+
+// printResponse prints a response's payload as one JSON line.
+func printResponse(out io.Writer, resp *bus.Response) int {
+	v, err := resp.Value()
+	if err != nil {
+		return fail(err)
+	}
+	out.Write(marshalLine(jsonValue(v)))
+	return exitOK
+}
+
 func fail(err error) int {
 	fmt.Fprintln(os.Stderr, err)
 	return exitFailed
@@ -70,12 +102,8 @@ func fail(err error) int {
 
 func runSend(ctx context.Context, args []string, out io.Writer) int {
 	cf := newClientFlags("send")
-	if !cf.parse(args, 1) {
-		return exitUsage
-	}
-	values, err := parseJSONArgs(cf.fs.Args()[1:])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ipcbus send:", err)
+	values, ok := cf.parseValues(args, 1)
+	if !ok {
 		return exitUsage
 	}
 	c, ok := cf.dial(ctx)
@@ -96,12 +124,8 @@ func runSend(ctx context.Context, args []string, out io.Writer) int {
 func runRequest(ctx context.Context, args []string, out io.Writer) int {
 	cf := newClientFlags("request")
 	timeout := cf.fs.Duration("timeout", wire.DefaultRequestTimeout, "how long to wait for the answer (negative: forever)")
-	if !cf.parse(args, 1) {
-		return exitUsage
-	}
-	values, err := parseJSONArgs(cf.fs.Args()[1:])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ipcbus request:", err)
+	values, ok := cf.parseValues(args, 1)
+	if !ok {
 		return exitUsage
 	}
 	c, ok := cf.dial(ctx)
@@ -109,22 +133,13 @@ func runRequest(ctx context.Context, args []string, out io.Writer) int {
 		return exitFailed
 	}
 	defer c.Close()
-	rctx := ctx
-	if *timeout > 0 {
-		var cancel context.CancelFunc
-		rctx, cancel = context.WithTimeout(ctx, *timeout)
-		defer cancel()
-	}
-	resp, err := c.Request(rctx, cf.fs.Arg(0), values...)
+	ctx, cancel := withTimeout(ctx, *timeout)
+	defer cancel()
+	resp, err := c.Request(ctx, cf.fs.Arg(0), values...)
 	if err != nil {
 		return fail(err)
 	}
-	v, err := resp.Value()
-	if err != nil {
-		return fail(err)
-	}
-	out.Write(marshalLine(jsonValue(v)))
-	return exitOK
+	return printResponse(out, resp)
 }
 
 // listenLine is what `ipcbus listen` prints for each message.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -24,12 +23,8 @@ func init() {
 func runCall(ctx context.Context, args []string, out io.Writer) int {
 	cf := newClientFlags("call")
 	timeout := cf.fs.Duration("timeout", wire.DefaultRequestTimeout, "how long to wait for the service and its answer (negative: forever)")
-	if !cf.parse(args, 2) {
-		return exitUsage
-	}
-	values, err := parseJSONArgs(cf.fs.Args()[2:])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ipcbus call:", err)
+	values, ok := cf.parseValues(args, 2)
+	if !ok {
 		return exitUsage
 	}
 	c, ok := cf.dial(ctx)
@@ -39,11 +34,8 @@ func runCall(ctx context.Context, args []string, out io.Writer) int {
 	defer c.Close()
 	// The proxy's own Timeout applies to Connect and Call, each on its own;
 	// one deadline covers both here.
-	if *timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, *timeout)
-		defer cancel()
-	}
+	ctx, cancel := withTimeout(ctx, *timeout)
+	defer cancel()
 	p := bus.NewServiceProxy(c, cf.fs.Arg(0), &bus.ServiceProxyOptions{Timeout: -1})
 	defer p.Close()
 	if err := p.Connect(ctx); err != nil {
@@ -53,12 +45,7 @@ func runCall(ctx context.Context, args []string, out io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	v, err := resp.Value()
-	if err != nil {
-		return fail(err)
-	}
-	out.Write(marshalLine(jsonValue(v)))
-	return exitOK
+	return printResponse(out, resp)
 }
 
 // runServices prints what the hub answers on wire.ChannelQueryServices.
