@@ -141,6 +141,7 @@ func (h *Hub) Serve(ctx context.Context) error {
 		}
 	case <-h.quit:
 	}
+	h.log.Info("hub stopped")
 	return nil
 }
 
