@@ -2,8 +2,8 @@ package bus
 
 // Event is what a listener receives: the channel, the peer that sent the
 // message and its arguments. Request is set when the message is a request.
-// An Event is only valid during the listener call that received it; copy
-// what you keep (Args decodes into fresh values).
+// An Event and the bytes it holds are the listener's to keep: the engine
+// never reuses them (so a []byte decoded by Args may alias them).
 type Event struct {
 	Channel string
 	Sender  Peer
