@@ -65,6 +65,7 @@ type Conn struct {
 
 	senders map[string]Peer // decoded sender peers; reader goroutine only
 	dec     wire.Decoder    // reader goroutine only
+	inbox   []delivery      // read, not yet handed to the dispatcher; reader goroutine only
 }
 
 type added struct {
@@ -398,18 +399,42 @@ func (c *Conn) pushNow(ctx context.Context, frame wire.OutFrame, limited bool) e
 
 func (c *Conn) readLoop(t Transport) {
 	defer c.wg.Done()
+	buffered, _ := t.(interface{ Buffered() int })
 	for {
 		b, err := t.ReadFrame()
 		if err != nil {
+			c.flushInbox()
 			c.out.close()
 			c.end(err)
 			return
 		}
 		if err := c.handleFrame(b); err != nil {
+			c.flushInbox()
 			c.protocolError(err)
 			return
 		}
+		// Events go to the dispatcher in batches: once what the transport
+		// holds is handled, or every maxInbox events.
+		if len(c.inbox) >= maxInbox || len(c.inbox) > 0 && (buffered == nil || buffered.Buffered() == 0) {
+			c.flushInbox()
+		}
 	}
+}
+
+// maxInbox bounds the events the reader gathers before dispatching them.
+const maxInbox = 256
+
+// flushInbox hands the gathered events to the dispatcher and declines the
+// requests among them it had no room for.
+func (c *Conn) flushInbox() {
+	if len(c.inbox) == 0 {
+		return
+	}
+	for _, id := range c.disp.pushAll(c.inbox) {
+		c.decline(id)
+	}
+	clear(c.inbox)
+	c.inbox = c.inbox[:0]
 }
 
 // protocolError closes the connection because the hub sent nonsense.
@@ -427,17 +452,15 @@ func (c *Conn) handleFrame(b []byte) error {
 	}
 	switch f.Kind {
 	case wire.KindPortMessage:
-		c.disp.push(delivery{kind: deliverPortMessage, portID: f.ID, args: f.Body})
+		c.inbox = append(c.inbox, delivery{kind: deliverPortMessage, portID: f.ID, args: f.Body})
 	case wire.KindPortClose:
-		c.disp.push(delivery{kind: deliverPortClosed, portID: f.ID})
+		c.inbox = append(c.inbox, delivery{kind: deliverPortClosed, portID: f.ID})
 	case wire.KindMessage:
 		d := delivery{channel: f.Channel, to: f.To.Peer, reqID: f.ID, ports: f.Ports, args: f.Body}
 		if d.sender, err = c.sender(f.Sender); err != nil {
 			return err
 		}
-		if !c.disp.push(d) && d.reqID != 0 {
-			c.decline(d.reqID)
-		}
+		c.inbox = append(c.inbox, d)
 	case wire.KindResponse:
 		c.mu.Lock()
 		p := c.pending[f.ID]

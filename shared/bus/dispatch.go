@@ -47,21 +47,37 @@ func newDispatcher(maxCount, maxBytes int) *dispatcher {
 // push queues d; it reports false (and counts a drop) when the queue is full.
 func (q *dispatcher) push(d delivery) bool {
 	q.mu.Lock()
+	ok := q.pushLocked(d)
+	q.mu.Unlock()
+	q.signal()
+	return ok
+}
+
+// pushAll queues ds, in order, under one lock, and returns the hub ids of
+// the requests among them that were dropped.
+func (q *dispatcher) pushAll(ds []delivery) (droppedRequests []uint64) {
+	q.mu.Lock()
+	for i := range ds {
+		if !q.pushLocked(ds[i]) && ds[i].reqID != 0 {
+			droppedRequests = append(droppedRequests, ds[i].reqID)
+		}
+	}
+	q.mu.Unlock()
+	q.signal()
+	return droppedRequests
+}
+
+func (q *dispatcher) pushLocked(d delivery) bool {
 	if q.closed {
-		q.mu.Unlock()
 		return false
 	}
 	if len(q.queue) >= q.maxCount || (len(q.queue) > 0 && q.bytes+len(d.args) > q.maxBytes) {
 		q.dropped++
 		q.episode = true
-		q.mu.Unlock()
-		q.signal()
 		return false
 	}
 	q.queue = append(q.queue, d)
 	q.bytes += len(d.args)
-	q.mu.Unlock()
-	q.signal()
 	return true
 }
 

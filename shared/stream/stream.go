@@ -79,6 +79,10 @@ func (c *Conn) ReadFrame() ([]byte, error) {
 	return f, nil
 }
 
+// Buffered returns the number of bytes read and not yet returned: while it
+// is not 0, ReadFrame may not need to wait.
+func (c *Conn) Buffered() int { return c.w - c.r }
+
 // fill reads until at least k bytes are read and not yet returned.
 func (c *Conn) fill(k int) error {
 	if c.w-c.r >= k {
