@@ -120,7 +120,7 @@ func printHowToConnect(w io.Writer, h *hub.Hub, web bool) {
 		fmt.Fprintf(w, "  ws   %s\n", u)
 		if web {
 			httpURL := "http://" + strings.TrimPrefix(h.Addr("ws"), "ws:")
-			fmt.Fprintf(w, "  demo %s/demo/index.html?ipcbus-token=%s  (open it in two tabs)\n", httpURL, h.Token())
+			fmt.Fprintf(w, "  demo %s/demo/?ipcbus-token=%s  (open it in two tabs)\n", httpURL, h.Token())
 		}
 	}
 	fmt.Fprintln(w, "Try: ipcbus listen greeting   and, in another shell:   ipcbus send greeting '\"hello\"'")
