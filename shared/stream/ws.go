@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -14,10 +15,13 @@ import (
 
 // WS carries one frame per binary WebSocket message, for the hub's
 // WebSocket listener and for native clients that dial it.
+//
+// Reads and writes without a timeout get a context that is never done:
+// coder/websocket then arms no cancellation per message (a context.AfterFunc
+// for each read and each frame written). Close ends a blocked read or
+// write by closing the connection.
 type WS struct {
 	ws           *websocket.Conn
-	ctx          context.Context // the connection's life: cancelling a Read closes the conn
-	cancel       context.CancelFunc
 	writeTimeout time.Duration
 }
 
@@ -25,8 +29,7 @@ type WS struct {
 // positive, bounds each WriteFrames call.
 func NewWS(ws *websocket.Conn, maxFrame int, writeTimeout time.Duration) *WS {
 	ws.SetReadLimit(int64(maxFrame))
-	ctx, cancel := context.WithCancel(context.Background())
-	return &WS{ws: ws, ctx: ctx, cancel: cancel, writeTimeout: writeTimeout}
+	return &WS{ws: ws, writeTimeout: writeTimeout}
 }
 
 // SetMaxFrame changes the largest frame ReadFrame accepts.
@@ -37,7 +40,7 @@ func (t *WS) SetMaxFrame(n int) { t.ws.SetReadLimit(int64(n)) }
 // error wrapping wire.ErrFrameTooLarge, a text message one wrapping
 // wire.ErrMalformed.
 func (t *WS) ReadFrame() ([]byte, error) {
-	typ, b, err := t.ws.Read(t.ctx)
+	typ, b, err := t.ws.Read(context.Background())
 	if err != nil {
 		if errors.Is(err, websocket.ErrMessageTooBig) {
 			return nil, fmt.Errorf("%w: %v", wire.ErrFrameTooLarge, err)
@@ -52,7 +55,7 @@ func (t *WS) ReadFrame() ([]byte, error) {
 
 // WriteFrames writes each frame as one binary message.
 func (t *WS) WriteFrames(frames []wire.OutFrame) error {
-	ctx := t.ctx
+	ctx := context.Background()
 	if t.writeTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t.writeTimeout)
@@ -66,9 +69,24 @@ func (t *WS) WriteFrames(frames []wire.OutFrame) error {
 	return nil
 }
 
+// joinMax bounds the two-piece frames joined into one buffer (from
+// joinBufs, shared by the connections) before they are written: a message
+// written in pieces goes out as that many WebSocket frames, which the
+// browser reassembles; larger ones are not worth the copy.
+const joinMax = 64 << 10
+
+var joinBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 func (t *WS) write(ctx context.Context, f wire.OutFrame) error {
 	if len(f.Body) == 0 {
 		return t.ws.Write(ctx, websocket.MessageBinary, f.Head)
+	}
+	if f.Len() <= joinMax {
+		buf := joinBufs.Get().(*[]byte)
+		*buf = append(append((*buf)[:0], f.Head...), f.Body...)
+		err := t.ws.Write(ctx, websocket.MessageBinary, *buf)
+		joinBufs.Put(buf)
+		return err
 	}
 	w, err := t.ws.Writer(ctx, websocket.MessageBinary)
 	if err != nil {
@@ -85,6 +103,5 @@ func (t *WS) write(ctx context.Context, f wire.OutFrame) error {
 
 // Close closes the connection at once.
 func (t *WS) Close() error {
-	t.cancel()
 	return t.ws.CloseNow()
 }
