@@ -369,11 +369,9 @@ func (c *Conn) write(t Transport, out *outbound, batch []wire.OutFrame, n int) e
 // pushNow queues a frame and, when no write is under way, writes the
 // queue on the calling goroutine instead of waking the writer: a request or
 // a response then leaves without a goroutine switch. Under js/wasm, where a
-// write may wait and callers may be JS callbacks, it is push.
+// write may wait and callers may be JS callbacks, it writes only when the
+// transport says the write would not wait (writesInline).
 func (c *Conn) pushNow(ctx context.Context, frame wire.OutFrame, limited bool) error {
-	if !inlineWrites {
-		return c.pushFrame(ctx, frame, limited)
-	}
 	c.mu.Lock()
 	out, t, status, cause := c.out, c.t, c.Status(), c.cause
 	c.mu.Unlock()
@@ -387,7 +385,7 @@ func (c *Conn) pushNow(ctx context.Context, frame wire.OutFrame, limited bool) e
 	if err := out.queue(ctx, frame, limited); err != nil {
 		return err
 	}
-	if !out.wmu.TryLock() {
+	if !writesInline(t) || !out.wmu.TryLock() {
 		out.signal() // the writer is busy: it takes this next
 		return nil
 	}

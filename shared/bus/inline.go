@@ -2,6 +2,6 @@
 
 package bus
 
-// inlineWrites lets requests and responses be written on the goroutine that
-// makes them (see Conn.pushNow).
-const inlineWrites = true
+// writesInline says whether Conn.pushNow may write requests and responses
+// on the goroutine that makes them: always, natively.
+func writesInline(Transport) bool { return true }

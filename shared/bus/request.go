@@ -70,11 +70,14 @@ func (r *Request) answer(status wire.Status, body []byte) (bool, error) {
 	return true, nil
 }
 
-// pending is a request waiting for its response.
+// pending is a request waiting for its response: RequestRaw waits on ch,
+// RequestRawAsync gets done.
 type pending struct {
 	client  *Client
 	channel string
-	ch      chan result // buffered 1; settle never blocks
+	ch      chan result  // buffered 1; settle never blocks
+	done    func(result) // called by the first settle, instead of ch
+	settled atomic.Bool
 }
 
 type result struct {
@@ -85,6 +88,12 @@ type result struct {
 }
 
 func (p *pending) settle(r result) {
+	if p.done != nil {
+		if p.settled.CompareAndSwap(false, true) {
+			p.done(r)
+		}
+		return
+	}
 	select {
 	case p.ch <- r:
 	default:
@@ -95,6 +104,11 @@ func (p *pending) settle(r result) {
 // array. The response's payload is left encoded (Response.Raw).
 func (cl *Client) RequestRaw(ctx context.Context, to Target, channel string, args []byte) (*Response, error) {
 	resp, err := cl.roundTrip(ctx, to, channel, args)
+	return requestOutcome(channel, resp, err)
+}
+
+// requestOutcome is what RequestRaw returns for a round trip's outcome.
+func requestOutcome(channel string, resp *Response, err error) (*Response, error) {
 	if err != nil {
 		var rej *RejectedError
 		if errors.As(err, &rej) {
@@ -105,31 +119,39 @@ func (cl *Client) RequestRaw(ctx context.Context, to Target, channel string, arg
 	return resp, nil
 }
 
+// RequestRawAsync is RequestRaw without waiting: done gets the outcome
+// RequestRaw would return, once, on the goroutine that reads the
+// connection, on the one that ends it, or on the caller's when the request
+// cannot be sent; it must not block. ctx bounds only the wait for room in
+// the outbound queue (a done ctx fails at once when it is full). There is
+// no timeout: cancel(err) gives up on the request, tells the hub, and calls
+// done with err unless done was called already. The engine of client.wasm
+// answers its JavaScript this way, without a goroutine per request.
+func (cl *Client) RequestRawAsync(ctx context.Context, to Target, channel string, args []byte, done func(*Response, error)) (cancel func(error)) {
+	p := &pending{client: cl, channel: channel, done: func(r result) {
+		resp, err := r.response(channel)
+		done(requestOutcome(channel, resp, err))
+	}}
+	id, err := cl.start(ctx, to, channel, args, p)
+	if err != nil {
+		p.settle(result{err: err})
+		return func(error) {}
+	}
+	return func(err error) {
+		cl.forget(id, true)
+		p.settle(result{err: err})
+	}
+}
+
 func (cl *Client) roundTrip(ctx context.Context, to Target, channel string, args []byte) (*Response, error) {
 	c := cl.conn
 	timeout := time.Duration(0)
 	if _, ok := ctx.Deadline(); !ok && c.opts.RequestTimeout > 0 {
 		timeout = c.opts.RequestTimeout
 	}
-	id := c.newID()
-	f, err := cl.frame(wire.KindRequest, to, channel, id, nil, args)
-	if err != nil {
-		return nil, err
-	}
 	p := &pending{client: cl, channel: channel, ch: make(chan result, 1)}
-	c.mu.Lock()
-	if c.Status() != StatusConnected {
-		err := c.cause
-		c.mu.Unlock()
-		if err == nil {
-			err = ErrNotConnected
-		}
-		return nil, err
-	}
-	c.pending[id] = p
-	c.mu.Unlock()
-	if err := c.pushNow(ctx, f, true); err != nil {
-		cl.forget(id, false)
+	id, err := cl.start(ctx, to, channel, args, p)
+	if err != nil {
 		return nil, err
 	}
 	var expired <-chan time.Time
@@ -151,6 +173,33 @@ func (cl *Client) roundTrip(ctx context.Context, to Target, channel string, args
 		}
 		return nil, ctx.Err()
 	}
+}
+
+// start registers p as a new request and sends it; it returns the
+// request's id.
+func (cl *Client) start(ctx context.Context, to Target, channel string, args []byte, p *pending) (uint64, error) {
+	c := cl.conn
+	id := c.newID()
+	f, err := cl.frame(wire.KindRequest, to, channel, id, nil, args)
+	if err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	if c.Status() != StatusConnected {
+		err := c.cause
+		c.mu.Unlock()
+		if err == nil {
+			err = ErrNotConnected
+		}
+		return 0, err
+	}
+	c.pending[id] = p
+	c.mu.Unlock()
+	if err := c.pushNow(ctx, f, true); err != nil {
+		cl.forget(id, false)
+		return 0, err
+	}
+	return id, nil
 }
 
 // forget drops a pending request; with cancel set it tells the hub too.
