@@ -21,8 +21,8 @@ const ipcbusCodec = (() => {
   const TWO32 = 0x100000000;
 
   class Writer {
-    constructor() {
-      this.buf = new Uint8Array(256);
+    constructor(size) {
+      this.buf = new Uint8Array(size);
       this.view = new DataView(this.buf.buffer);
       this.pos = 0;
     }
@@ -42,8 +42,15 @@ const ipcbusCodec = (() => {
     result() { return this.buf.slice(0, this.pos); }
   }
 
+  // path is the stack of keys and indexes down to the value being
+  // written, formatted only for an error.
   function pathText(path) {
-    return path.length ? path.join('') : '(the value itself)';
+    if (!path.length) return '(the value itself)';
+    return path.map((k) => {
+      if (typeof k === 'number') return `[${k}]`;
+      if (typeof k === 'string') return `.${k}`;
+      return 'root' in k ? k.root : `.get(${String(k.get)})`;
+    }).join('');
   }
 
   function cannot(what, path) {
@@ -87,13 +94,35 @@ const ipcbusCodec = (() => {
     }
   }
 
-  function writeString(w, s) {
-    const b = utf8Encoder.encode(s);
-    const n = b.length;
+  function writeStringHeader(w, n) {
     if (n < 32) w.u8(0xa0 | n);
     else if (n < 0x100) { w.u8(0xd9); w.u8(n); }
     else if (n < 0x10000) { w.u8(0xda); w.u16(n); }
     else { w.u8(0xdb); w.u32(n); }
+  }
+
+  function writeString(w, s) {
+    const len = s.length;
+    if (len < 32) {
+      // Short ASCII strings (keys, channels, names), byte by byte: no
+      // encoder call, no allocation.
+      w.ensure(1 + len);
+      const buf = w.buf;
+      let pos = w.pos + 1;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[pos++] = c;
+      }
+      if (i === len) {
+        buf[w.pos] = 0xa0 | len;
+        w.pos = pos;
+        return;
+      }
+    }
+    const b = utf8Encoder.encode(s);
+    writeStringHeader(w, b.length);
     w.bytes(b);
   }
 
@@ -157,14 +186,14 @@ const ipcbusCodec = (() => {
     if (Array.isArray(v)) {
       writeArrayLen(w, v.length);
       for (let i = 0; i < v.length; i++) {
-        path.push(`[${i}]`);
+        path.push(i);
         writeValue(w, v[i], path, seen);
         path.pop();
       }
     } else if (v instanceof Map) {
       writeMapLen(w, v.size);
       for (const [k, x] of v) {
-        path.push(`.get(${String(k)})`);
+        path.push({ get: k });
         writeValue(w, k, path, seen);
         writeValue(w, x, path, seen);
         path.pop();
@@ -173,7 +202,7 @@ const ipcbusCodec = (() => {
       const keys = Object.keys(v);
       writeMapLen(w, keys.length);
       for (const k of keys) {
-        path.push(`.${k}`);
+        path.push(k);
         writeString(w, k);
         writeValue(w, v[k], path, seen);
         path.pop();
@@ -182,12 +211,31 @@ const ipcbusCodec = (() => {
     seen.delete(v);
   }
 
+  // One writer serves every encode (its buffer grows, then stays, up to
+  // keepMax bytes); an encode started while another runs (a getter that
+  // encodes) gets a writer of its own.
+  const keepMax = 1 << 20;
+  let shared = new Writer(1024);
+  let busy = false;
+
   // encode returns the msgpack encoding of v; where names the value in
   // errors ("args[0]").
   function encode(v, where) {
-    const w = new Writer();
-    writeValue(w, v, where ? [where] : [], new Set());
-    return w.result();
+    if (busy) {
+      const w = new Writer(256);
+      writeValue(w, v, where ? [{ root: where }] : [], new Set());
+      return w.result();
+    }
+    busy = true;
+    const w = shared;
+    w.pos = 0;
+    try {
+      writeValue(w, v, where ? [{ root: where }] : [], new Set());
+      return w.result();
+    } finally {
+      busy = false;
+      if (w.buf.length > keepMax) shared = new Writer(1024);
+    }
   }
 
   class Reader {
@@ -232,6 +280,23 @@ const ipcbusCodec = (() => {
   }
 
   function readString(r, n) {
+    if (n < 32) {
+      // Short ASCII strings without a decoder call.
+      r.need(n);
+      const b = r.b;
+      const end = r.pos + n;
+      let s = '';
+      let i = r.pos;
+      for (; i < end; i++) {
+        const c = b[i];
+        if (c >= 0x80) break;
+        s += String.fromCharCode(c);
+      }
+      if (i === end) {
+        r.pos = end;
+        return s;
+      }
+    }
     return utf8Decoder.decode(r.take(n));
   }
 
