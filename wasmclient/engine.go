@@ -12,7 +12,8 @@ import (
 )
 
 // engine is one hub connection with the JS clients on it. JavaScript
-// drives it with post(msg); it answers through deliver([msg, ...]).
+// drives it with post(n): an op, msgpack-encoded in io.in (msgp.go); it
+// answers with records through io.record (outbox.go).
 //
 // Each JS client (CreateIpcBusClient) is a bus.Client on the engine's one
 // bus.Conn: a renderer's peers share a WebSocket. The Conn is dialled when
@@ -22,12 +23,15 @@ type engine struct {
 	opts bus.Options
 	dial bus.Dialer
 	post js.Func
+	in   js.Value // io.in: where JavaScript encodes an op before post(n)
+	id   int32    // for the exported entry points (exports.go)
 
-	mu      sync.Mutex
-	conn    *bus.Conn
-	clients map[int]*clientState // by the JS side's client id
-	reqs    requestTable
-	pt      portTable // transferred MessagePorts (ports.go)
+	mu       sync.Mutex
+	conn     *bus.Conn
+	clients  map[int]*clientState // by the JS side's client id
+	reqs     requestTable
+	timeouts timeouts  // of the requests JavaScript makes
+	pt       portTable // transferred MessagePorts (ports.go)
 }
 
 // clientState is one JS client and its listener registrations, keyed by
@@ -47,34 +51,46 @@ type registration struct {
 
 // newEngine reads config: {url, token, process: {type, pid, rid, wcid}}.
 // url is the WebSocket URL, token query included; token also goes in hello.
-func newEngine(config, deliver js.Value) *engine {
+// io is what the engine and JavaScript share (web/ipcbus-preload.js makes
+// it): byte buffers and the functions that move bytes through them.
+func newEngine(config, io js.Value) *engine {
 	proc := processOf(config.Get("process"))
 	if proc.Type == "" {
 		proc.Type = wire.ProcessRenderer
 	}
 	e := &engine{
-		out:     newOutbox(deliver),
-		dial:    wsDialer(str(config, "url")),
+		out:     newOutbox(io),
+		dial:    wsDialer(str(config, "url"), newWSIO(io)),
+		in:      io.Get("in"),
 		clients: make(map[int]*clientState),
 	}
+	e.id = register(e)
 	e.opts = bus.Options{
 		Token:   str(config, "token"),
 		Process: proc,
 		// Requests always come with the JS side's deadline; none is forever.
 		RequestTimeout: -1,
-		OnError:        func(err error) { e.out.push(message("error", "error", errorValue(err))) },
+		OnError: func(err error) {
+			e.out.push(func(r rec) rec { return r.mapLen(2).str("op", "error").err("error", err) })
+		},
 	}
 	e.reqs.init()
 	e.pt = portTable{bound: make(map[int]*bus.Port), given: make(map[*bus.Port]int), sent: make(map[*bus.Port]int)}
 	e.out.ports = e.eventPorts
 	e.post = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		if len(args) < 1 || args[0].Type() != js.TypeObject {
-			return jsError("bad-call", "post(msg): msg must be an object")
+		if len(args) < 1 || args[0].Type() != js.TypeNumber {
+			return jsError("bad-call", "post(n[, bytes]): n must be the length of the op in io.in (or in bytes)")
 		}
-		if r, ok := e.portOp(args[0]); ok {
-			return r
+		src := e.in
+		if len(args) > 1 && args[1].Type() == js.TypeObject {
+			src = args[1]
 		}
-		return e.handle(args[0])
+		b := make([]byte, args[0].Int())
+		js.CopyBytesToGo(b, src)
+		if err := e.run(b); err != nil {
+			return errorValue(err)
+		}
+		return nil
 	})
 	return e
 }
@@ -82,7 +98,20 @@ func newEngine(config, deliver js.Value) *engine {
 func (e *engine) jsObject() js.Value {
 	o := newObject()
 	o.Set("post", e.post)
+	o.Set("id", e.id)
 	return o
+}
+
+// run runs the op encoded in b, which it keeps.
+func (e *engine) run(b []byte) error {
+	m, err := decodeOp(b)
+	if err != nil {
+		return &callError{code: "bad-call", msg: err.Error()}
+	}
+	if err, ok := e.portOp(m); ok {
+		return err
+	}
+	return e.handle(m)
 }
 
 // connFor returns the engine's connection, making a new one if the last
@@ -114,9 +143,7 @@ func (e *engine) connEnded(conn *bus.Conn, cause error) {
 	}
 	e.mu.Unlock()
 	for _, id := range gone {
-		m := message("closed", "error", errorValue(cause))
-		m.Set("client", id)
-		e.out.push(m)
+		e.out.push(func(r rec) rec { return r.mapLen(3).str("op", "closed").int("client", id).err("error", cause) })
 	}
 }
 
@@ -139,9 +166,9 @@ func (e *engine) detachLocked(id int, cs *clientState) *bus.Conn {
 }
 
 // millis turns a JS delay in ms into a duration; ok is false for "none".
-func millis(v js.Value) (time.Duration, bool) {
-	if v.Type() != js.TypeNumber || v.Float() <= 0 {
+func millis(ms float64) (time.Duration, bool) {
+	if !(ms > 0) {
 		return 0, false
 	}
-	return time.Duration(v.Float() * float64(time.Millisecond)), true
+	return time.Duration(ms * float64(time.Millisecond)), true
 }

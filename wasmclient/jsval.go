@@ -13,7 +13,6 @@ import (
 
 var (
 	jsObject     = js.Global().Get("Object")
-	jsArray      = js.Global().Get("Array")
 	jsUint8Array = js.Global().Get("Uint8Array")
 )
 
@@ -39,16 +38,6 @@ func num(v js.Value, key string, def int) int {
 
 func flag(v js.Value, key string) bool { return v.Get(key).Truthy() }
 
-// bytesOf copies a Uint8Array into Go.
-func bytesOf(v js.Value) []byte {
-	if !v.InstanceOf(jsUint8Array) {
-		return nil
-	}
-	b := make([]byte, v.Get("byteLength").Int())
-	js.CopyBytesToGo(b, v)
-	return b
-}
-
 // toJSBytes copies b into a new Uint8Array.
 func toJSBytes(b []byte) js.Value {
 	u := jsUint8Array.New(len(b))
@@ -71,69 +60,6 @@ func processOf(v js.Value) bus.Process {
 	}
 }
 
-func processValue(p bus.Process) js.Value {
-	o := newObject()
-	o.Set("type", p.Type)
-	o.Set("pid", p.PID)
-	if p.RID != 0 {
-		o.Set("rid", p.RID)
-	}
-	if p.WCID != 0 {
-		o.Set("wcid", p.WCID)
-	}
-	if p.FrameID != 0 {
-		o.Set("frameid", p.FrameID)
-	}
-	if p.IsMainFrame {
-		o.Set("isMainFrame", true)
-	}
-	return o
-}
-
-func peerValue(p bus.Peer) js.Value {
-	o := newObject()
-	o.Set("id", float64(p.ID))
-	o.Set("name", p.Name)
-	o.Set("process", processValue(p.Process))
-	return o
-}
-
-// targetOf reads {peer: id} or {process: {...}}; absent, it is every listener.
-func targetOf(v js.Value) bus.Target {
-	if v.Type() != js.TypeObject {
-		return bus.Target{}
-	}
-	if id := v.Get("peer"); id.Type() == js.TypeNumber && id.Float() > 0 {
-		return bus.Target{Peer: uint64(id.Float())}
-	}
-	if p := v.Get("process"); p.Type() == js.TypeObject {
-		proc := processOf(p)
-		return bus.Target{Process: &proc}
-	}
-	return bus.Target{}
-}
-
-// argsOf joins the Uint8Arrays of msg.args, each one msgpack value, into
-// the msgpack array the engine sends as it is.
-func argsOf(v js.Value) ([]byte, error) {
-	if v.Type() == js.TypeUndefined {
-		return []byte{0x90}, nil
-	}
-	if !v.InstanceOf(jsArray) {
-		return nil, errBadArgs
-	}
-	n := v.Length()
-	out := wire.AppendArrayLen(nil, n)
-	for i := 0; i < n; i++ {
-		r, err := rawOf(v.Index(i))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r...)
-	}
-	return out, nil
-}
-
 // jsError is the {code, message} object errors cross as.
 func jsError(code, message string) js.Value {
 	o := newObject()
@@ -142,21 +68,34 @@ func jsError(code, message string) js.Value {
 	return o
 }
 
-// errorValue describes err for JavaScript: a stable code and the message.
-// A rejection carries the responder's own message and the responder.
+// errorValue is err as an op's immediate result: {code, message}.
 func errorValue(err error) js.Value {
+	code, msg, _ := describeError(err)
+	return jsError(code, msg)
+}
+
+// describeError describes err for JavaScript: a stable code and the
+// message. A rejection carries the responder's own message and the
+// responder.
+func describeError(err error) (code, message string, sender *bus.Peer) {
 	var rej *bus.RejectedError
 	if errors.As(err, &rej) {
-		o := jsError("rejected", rej.Message)
-		o.Set("sender", peerValue(rej.Peer))
-		return o
+		return "rejected", rej.Message, &rej.Peer
 	}
-	return jsError(errorCode(err), err.Error())
+	return errorCode(err), err.Error(), nil
 }
+
+// callError is an op JavaScript got wrong.
+type callError struct{ code, msg string }
+
+func (e *callError) Error() string { return e.msg }
 
 func errorCode(err error) string {
 	var ce *wire.CloseError
+	var call *callError
 	switch {
+	case errors.As(err, &call):
+		return call.code
 	case errors.Is(err, bus.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
 	case errors.Is(err, bus.ErrNoListener):

@@ -5,7 +5,8 @@ package main
 import (
 	"context"
 	"errors"
-	"syscall/js"
+	"sync"
+	"time"
 
 	"github.com/ipcbus/ipcbus/shared/bus"
 )
@@ -21,83 +22,93 @@ var doneCtx = func() context.Context {
 var errNoClient = errors.New("ipcbus: not connected (connect first)")
 
 // handle runs one op. Ops that wait (connect, close, request) answer with
-// a reply message carrying msg.seq; the others return at once: undefined,
-// or an {code, message} error, also sent as a reply when msg has a seq.
-func (e *engine) handle(msg js.Value) any {
-	switch op := str(msg, "op"); op {
+// a reply message carrying m.seq; the others return at once: nil, or an
+// error (for JavaScript {code, message}), also sent as a reply when m has
+// a seq.
+func (e *engine) handle(m *op) error {
+	switch m.op {
 	case "connect":
-		e.connect(msg)
+		e.connect(m)
 	case "close":
-		e.close(msg)
+		e.close(m)
 	case "request":
-		e.request(msg)
+		e.request(m)
 	case "on":
-		return e.done(msg, e.on(msg))
+		return e.done(m, e.on(m))
 	case "off":
-		return e.done(msg, e.off(msg))
+		return e.done(m, e.off(m))
 	case "offAll":
-		return e.done(msg, e.offAll(msg))
+		return e.done(m, e.offAll(m))
 	case "send":
-		return e.done(msg, e.send(msg))
+		return e.done(m, e.send(m))
 	case "resolve", "reject":
-		return e.done(msg, e.answer(op, msg))
+		return e.done(m, e.answer(m))
 	default:
-		return e.done(msg, errors.New("ipcbus: engine: unknown op "+op))
+		return e.done(m, errors.New("ipcbus: engine: unknown op "+m.op))
 	}
 	return nil
 }
 
 // done finishes a synchronous op: its result for the caller, and a reply
 // when the caller asked for one with a seq.
-func (e *engine) done(msg js.Value, err error) any {
-	seq := msg.Get("seq")
-	if seq.Type() == js.TypeNumber {
-		e.reply(seq, js.Undefined(), err)
+func (e *engine) done(m *op, err error) error {
+	if m.hasSeq {
+		e.reply(m, nil, err)
 	}
-	if err != nil {
-		return errorValue(err)
-	}
-	return nil
+	return err
 }
 
-func (e *engine) reply(seq, value js.Value, err error) {
-	m := message("reply", "seq", seq)
-	if err != nil {
-		m.Set("error", errorValue(err))
-	} else if !value.IsUndefined() {
-		m.Set("value", value)
-	}
-	e.out.push(m)
+// reply answers op m: {op: "reply", seq, value} with what value appends
+// (nothing when nil), or {op: "reply", seq, error}.
+func (e *engine) reply(m *op, value func(rec) rec, err error) {
+	seq, hasSeq := m.seq, m.hasSeq
+	e.out.push(func(r rec) rec {
+		n := 1
+		if hasSeq {
+			n++
+		}
+		if err != nil || value != nil {
+			n++
+		}
+		r = r.mapLen(n).str("op", "reply")
+		if hasSeq {
+			r = r.num("seq", seq)
+		}
+		switch {
+		case err != nil:
+			r = r.err("error", err)
+		case value != nil:
+			r = value(r.key("value"))
+		}
+		return r
+	})
 }
 
-func (e *engine) client(msg js.Value) *clientState {
+func (e *engine) client(id int) *clientState {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.clients[num(msg, "client", 0)]
+	return e.clients[id]
 }
 
 // connect: {seq, client, name, process?, timeout?, listeners?: [{channel, id, once}]}.
 // The listeners, in calling order, are registered before the client joins,
 // so they are live when the reply comes. Connecting a connected client
 // answers with its peer again.
-func (e *engine) connect(msg js.Value) {
-	seq := msg.Get("seq")
-	id := num(msg, "client", 0)
+func (e *engine) connect(m *op) {
+	id := m.client
 	e.mu.Lock()
 	cs := e.clients[id]
 	if cs == nil {
 		conn := e.connForLocked()
-		cs = &clientState{id: id, cl: conn.NewClient(str(msg, "name"), processOf(msg.Get("process"))), listeners: make(map[int]registration)}
+		cs = &clientState{id: id, cl: conn.NewClient(m.name, m.process), listeners: make(map[int]registration)}
 		e.clients[id] = cs
-		if ls := msg.Get("listeners"); ls.InstanceOf(jsArray) {
-			for i := 0; i < ls.Length(); i++ {
-				e.addListener(cs, ls.Index(i))
-			}
+		for _, l := range m.listeners {
+			e.addListener(cs, l)
 		}
 	}
 	e.mu.Unlock()
 	ctx, cancel := context.Background(), context.CancelFunc(func() {})
-	if d, ok := millis(msg.Get("timeout")); ok {
+	if d, ok := millis(m.timeout); ok {
 		ctx, cancel = context.WithTimeout(ctx, d)
 	}
 	go func() {
@@ -110,21 +121,18 @@ func (e *engine) connect(msg js.Value) {
 			if conn != nil {
 				conn.Close()
 			}
-			e.reply(seq, js.Undefined(), err)
+			e.reply(m, nil, err)
 			return
 		}
-		v := newObject()
-		v.Set("peer", peerValue(cs.cl.Peer()))
-		v.Set("maxFrameBytes", cs.cl.Conn().MaxFrameBytes())
-		e.reply(seq, v, nil)
+		peer, max := cs.cl.Peer(), cs.cl.Conn().MaxFrameBytes()
+		e.reply(m, func(r rec) rec { return r.mapLen(2).peer("peer", peer).int("maxFrameBytes", max) }, nil)
 	}()
 }
 
 // close: {seq, client}. The client leaves; the connection closes with its
 // last client.
-func (e *engine) close(msg js.Value) {
-	seq := msg.Get("seq")
-	id := num(msg, "client", 0)
+func (e *engine) close(m *op) {
+	id := m.client
 	e.mu.Lock()
 	cs := e.clients[id]
 	var conn *bus.Conn
@@ -133,7 +141,7 @@ func (e *engine) close(msg js.Value) {
 	}
 	e.mu.Unlock()
 	if cs == nil {
-		e.reply(seq, js.Undefined(), nil)
+		e.reply(m, nil, nil)
 		return
 	}
 	go func() {
@@ -141,28 +149,27 @@ func (e *engine) close(msg js.Value) {
 		if conn != nil {
 			conn.Close()
 		}
-		e.reply(seq, js.Undefined(), nil)
+		e.reply(m, nil, nil)
 	}()
 }
 
 // on: {client, channel, id, once?, prepend?}.
-func (e *engine) on(msg js.Value) error {
-	cs := e.client(msg)
+func (e *engine) on(m *op) error {
+	cs := e.client(m.client)
 	if cs == nil {
 		return errNoClient
 	}
-	e.addListener(cs, msg)
+	e.addListener(cs, listenerSpec{channel: m.channel, id: m.id, once: m.once, prepend: m.prepend})
 	return nil
 }
 
-func (e *engine) addListener(cs *clientState, l js.Value) {
-	channel, lid := str(l, "channel"), num(l, "id", 0)
-	once := flag(l, "once")
+func (e *engine) addListener(cs *clientState, l listenerSpec) {
+	lid, once := l.id, l.once
 	opts := []bus.ListenOption{bus.WithKey(lid)}
 	if once {
 		opts = append(opts, bus.Once())
 	}
-	if flag(l, "prepend") {
+	if l.prepend {
 		opts = append(opts, bus.Prepend())
 	}
 	fn := func(ev *bus.Event) {
@@ -175,19 +182,18 @@ func (e *engine) addListener(cs *clientState, l js.Value) {
 	}
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	cs.listeners[lid] = registration{channel: channel, id: cs.cl.AddListener(channel, fn, opts...)}
+	cs.listeners[lid] = registration{channel: l.channel, id: cs.cl.AddListener(l.channel, fn, opts...)}
 }
 
 // off: {client, id}.
-func (e *engine) off(msg js.Value) error {
-	cs := e.client(msg)
+func (e *engine) off(m *op) error {
+	cs := e.client(m.client)
 	if cs == nil {
 		return nil
 	}
-	lid := num(msg, "id", 0)
 	cs.mu.Lock()
-	r, ok := cs.listeners[lid]
-	delete(cs.listeners, lid)
+	r, ok := cs.listeners[m.id]
+	delete(cs.listeners, m.id)
 	cs.mu.Unlock()
 	if ok {
 		cs.cl.Off(r.channel, r.id)
@@ -196,12 +202,12 @@ func (e *engine) off(msg js.Value) error {
 }
 
 // offAll: {client, channel?}; without a channel, every channel.
-func (e *engine) offAll(msg js.Value) error {
-	cs := e.client(msg)
+func (e *engine) offAll(m *op) error {
+	cs := e.client(m.client)
 	if cs == nil {
 		return nil
 	}
-	channel, all := str(msg, "channel"), msg.Get("channel").IsUndefined()
+	channel, all := m.channel, !m.hasChannel
 	cs.mu.Lock()
 	for lid, r := range cs.listeners {
 		if all || r.channel == channel {
@@ -217,70 +223,126 @@ func (e *engine) offAll(msg js.Value) error {
 	return nil
 }
 
+// argsOf returns the op's arguments: one msgpack array (empty when none).
+func argsOf(m *op) ([]byte, error) {
+	if m.argsErr != nil {
+		return nil, m.argsErr
+	}
+	if m.args == nil {
+		return []byte{0x90}, nil
+	}
+	return m.args, nil
+}
+
 // send: {client, channel, to?, args: [Uint8Array, ...]}. It never waits:
 // with the outbound queue full it fails at once.
-func (e *engine) send(msg js.Value) error {
-	cs := e.client(msg)
+func (e *engine) send(m *op) error {
+	cs := e.client(m.client)
 	if cs == nil {
 		return errNoClient
 	}
-	args, err := argsOf(msg.Get("args"))
+	args, err := argsOf(m)
 	if err != nil {
 		return err
 	}
-	return cs.cl.SendRaw(doneCtx, targetOf(msg.Get("to")), str(msg, "channel"), args)
+	return cs.cl.SendRaw(doneCtx, m.to, m.channel, args)
 }
 
 // request: {seq, client, channel, to?, timeout, args}. A timeout of zero,
 // absent or negative waits forever (the JS side applies its defaults).
-func (e *engine) request(msg js.Value) {
-	seq := msg.Get("seq")
-	cs := e.client(msg)
+//
+// The request goes out from this callback and its answer comes back from
+// the goroutine that reads the connection (bus.Client.RequestRawAsync):
+// no goroutine per request, and the engine's one timer for the deadlines.
+// Only when the outbound queue is full does a request wait for room, on a
+// goroutine of its own, as long as its timeout allows.
+func (e *engine) request(m *op) {
+	cs := e.client(m.client)
 	if cs == nil {
-		e.reply(seq, js.Undefined(), errNoClient)
+		e.reply(m, nil, errNoClient)
 		return
 	}
-	args, err := argsOf(msg.Get("args"))
+	args, err := argsOf(m)
 	if err != nil {
-		e.reply(seq, js.Undefined(), err)
+		e.reply(m, nil, err)
 		return
 	}
-	to, channel := targetOf(msg.Get("to")), str(msg, "channel")
+	d, timed := millis(m.timeout)
+	var (
+		mu      sync.Mutex // done may run on the reader's goroutine
+		dl      *deadline
+		started bool // RequestRawAsync returned
+		ended   bool // done was called
+		full    bool // done was called at once: no room in the outbound queue
+	)
+	cancel := cs.cl.RequestRawAsync(doneCtx, m.to, m.channel, args, func(resp *bus.Response, err error) {
+		mu.Lock()
+		ended = true
+		if !started && errors.Is(err, bus.ErrOutboundFull) {
+			full = true
+			mu.Unlock()
+			return
+		}
+		d := dl
+		mu.Unlock()
+		if d != nil {
+			e.timeouts.stop(d)
+		}
+		e.answered(m, resp, err)
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	started = true
+	if full {
+		e.requestWaiting(m, cs, args)
+		return
+	}
+	if timed && !ended {
+		dl = e.timeouts.add(time.Now().Add(d), func() { cancel(bus.ErrTimeout) })
+	}
+}
+
+// requestWaiting is a request that waits for room in the outbound queue.
+func (e *engine) requestWaiting(m *op, cs *clientState, args []byte) {
 	ctx, cancel := context.Background(), context.CancelFunc(func() {})
-	if d, ok := millis(msg.Get("timeout")); ok {
+	if d, ok := millis(m.timeout); ok {
 		ctx, cancel = context.WithTimeout(ctx, d)
 	}
 	go func() {
 		defer cancel()
-		resp, err := cs.cl.RequestRaw(ctx, to, channel, args)
-		if err != nil {
-			e.reply(seq, js.Undefined(), err)
-			return
-		}
-		v := newObject()
-		v.Set("payload", toJSBytes(resp.Raw()))
-		v.Set("sender", peerValue(resp.Sender))
-		e.reply(seq, v, nil)
+		resp, err := cs.cl.RequestRaw(ctx, m.to, m.channel, args)
+		e.answered(m, resp, err)
 	}()
+}
+
+// answered replies to request m with its outcome.
+func (e *engine) answered(m *op, resp *bus.Response, err error) {
+	if err != nil {
+		e.reply(m, nil, err)
+		return
+	}
+	e.reply(m, func(r rec) rec {
+		return r.mapLen(2).bin("payload", resp.Raw()).peer("sender", resp.Sender)
+	}, nil)
 }
 
 // resolve: {req, value: Uint8Array}; reject: {req, message}. Answering a
 // request already answered, or unknown, does nothing.
-func (e *engine) answer(op string, msg js.Value) error {
-	r := e.reqs.take(num(msg, "req", 0))
+func (e *engine) answer(m *op) error {
+	r := e.reqs.take(m.req)
 	if r == nil {
 		return nil
 	}
 	var err error
-	if op == "resolve" {
+	if m.op == "resolve" {
 		var v []byte
-		if v, err = rawOf(msg.Get("value")); err == nil {
+		if v, err = checkValue(m.value); err == nil {
 			_, err = r.ResolveRaw(v)
 		} else {
 			r.Reject("ipcbus: the response could not be sent: " + err.Error())
 		}
 	} else {
-		_, err = r.Reject(str(msg, "message"))
+		_, err = r.Reject(string(m.message))
 	}
 	return err
 }

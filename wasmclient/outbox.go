@@ -8,114 +8,136 @@ import (
 	"syscall/js"
 
 	"github.com/ipcbus/ipcbus/shared/bus"
+	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
-// outbox batches the engine's messages to JavaScript and hands them over
-// in a microtask, in order. The microtask runs once Go has returned to
-// JavaScript, that is once every woken goroutine (the dispatcher among
-// them) is idle again, so the listener calls of one delivery always end up
-// in one "event" message carrying their ids in calling order: the JS side
-// resolves the ids to functions before it calls any, which gives Node's
-// snapshot semantics (a listener removed during an emit still runs in it).
+// outbox hands the engine's messages to JavaScript, in order, each as a
+// msgpack record copied into io.out and announced with io.record(n).
+// JavaScript decodes it at once and queues it; the queue goes to the JS
+// side in a microtask, that is once Go has returned to JavaScript: once
+// every woken goroutine (the dispatcher among them) is idle again. So the
+// listener calls of one delivery always end up in one "event" message
+// carrying their ids in calling order: the first call sends the event, the
+// next ones only their id ({op: "+id", id}), which JavaScript adds to the
+// event it queued last. The JS side resolves the ids to functions before
+// it calls any, which gives Node's snapshot semantics (a listener removed
+// during an emit still runs in it).
 type outbox struct {
-	deliver js.Value
-	flush   js.Func
-	ports   func([]*bus.Port) js.Value // describes an event's ports (ports.go)
+	io     js.Value
+	record js.Value                    // io.record(n[, bytes])
+	ports  func([]*bus.Port) []portRef // describes an event's ports (ports.go)
 
-	mu        sync.Mutex
-	entries   []*entry
-	scheduled bool
+	mu      sync.Mutex
+	buf     js.Value // io.out
+	size    int
+	scratch rec
+	// the delivery and client of the last record, when it was an event
+	lastEv  *bus.Event
+	lastCid int
 }
 
-type entry struct {
-	msg js.Value
-	// an event: one delivery to one client, and the listeners it called
-	ev  *bus.Event
-	cid int
-	ids []any
-}
+// Records up to maxOut bytes go through io.out, which grows to fit them;
+// larger ones get a Uint8Array of their own.
+const (
+	minOut = 4 << 10
+	maxOut = 1 << 20
+)
 
-func newOutbox(deliver js.Value) *outbox {
-	o := &outbox{deliver: deliver}
-	o.flush = js.FuncOf(func(js.Value, []js.Value) any {
-		o.run()
-		return nil
-	})
+func newOutbox(io js.Value) *outbox {
+	o := &outbox{io: io, record: io.Get("record")}
+	o.setBuf(minOut)
 	return o
 }
 
-// push queues a message.
-func (o *outbox) push(msg js.Value) {
+func (o *outbox) setBuf(size int) {
+	o.buf = jsUint8Array.New(size)
+	o.size = size
+	o.io.Set("out", o.buf)
+}
+
+// sendLocked hands r to JavaScript. Call with o.mu held.
+func (o *outbox) sendLocked(r rec) {
+	defer func() {
+		if v := recover(); v != nil {
+			println("ipcbus: client.wasm: delivering a record threw:", fmt.Sprint(v))
+		}
+	}()
+	n := len(r)
+	if n > o.size && n <= maxOut {
+		size := o.size
+		for size < n {
+			size *= 2
+		}
+		o.setBuf(size)
+	}
+	if n > o.size {
+		o.record.Invoke(n, toJSBytes(r))
+		return
+	}
+	js.CopyBytesToJS(o.buf, r)
+	o.record.Invoke(n)
+}
+
+// result puts err, as {code, message}, in io.out without announcing it:
+// what an exported call returns (exports.go). It returns its length.
+func (o *outbox) result(err error) int {
 	o.mu.Lock()
-	o.entries = append(o.entries, &entry{msg: msg})
-	o.scheduleLocked()
-	o.mu.Unlock()
+	defer o.mu.Unlock()
+	code, msg, _ := describeError(err)
+	o.scratch = o.scratch[:0].mapLen(2).str("code", code).str("message", msg)
+	if n := len(o.scratch); n > o.size {
+		o.setBuf(max(2*o.size, n))
+	}
+	js.CopyBytesToJS(o.buf, o.scratch)
+	return len(o.scratch)
+}
+
+// push hands over the record fill builds.
+func (o *outbox) push(fill func(rec) rec) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.scratch = fill(o.scratch[:0])
+	o.lastEv = nil
+	o.sendLocked(o.scratch)
 }
 
 // event records that listener lid of client cid was called with ev. The
-// first call of a delivery builds its message; the next ones add their id.
+// first call of a delivery sends the event; the next ones add their id.
 func (o *outbox) event(cid, lid int, ev *bus.Event, reqs *requestTable) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if n := len(o.entries); n > 0 {
-		if last := o.entries[n-1]; last.ev == ev && last.cid == cid {
-			last.ids = append(last.ids, lid)
-			return
-		}
-	}
-	m := message("event", "channel", ev.Channel)
-	m.Set("client", cid)
-	m.Set("sender", peerValue(ev.Sender))
-	m.Set("args", toJSBytes(ev.RawArgs()))
-	if ev.To != 0 {
-		m.Set("to", float64(ev.To))
-	}
-	if ev.Request != nil {
-		m.Set("req", reqs.add(ev.Request))
-	}
-	if len(ev.Ports) > 0 && o.ports != nil {
-		m.Set("ports", o.ports(ev.Ports))
-	}
-	o.entries = append(o.entries, &entry{msg: m, ev: ev, cid: cid, ids: []any{lid}})
-	o.scheduleLocked()
-}
-
-func (o *outbox) scheduleLocked() {
-	if !o.scheduled {
-		o.scheduled = true
-		js.Global().Call("queueMicrotask", o.flush)
-	}
-}
-
-// run hands everything queued to JavaScript as one array.
-func (o *outbox) run() {
-	o.mu.Lock()
-	entries := o.entries
-	o.entries = nil
-	o.scheduled = false
-	o.mu.Unlock()
-	if len(entries) == 0 {
+	if o.lastEv == ev && o.lastCid == cid {
+		o.scratch = o.scratch[:0].mapLen(2).str("op", "+id").int("id", lid)
+		o.sendLocked(o.scratch)
 		return
 	}
-	batch := jsArray.New(len(entries))
-	for i, en := range entries {
-		if en.ids != nil {
-			en.msg.Set("ids", js.ValueOf(en.ids))
-		}
-		batch.SetIndex(i, en.msg)
+	var ports []portRef
+	if len(ev.Ports) > 0 && o.ports != nil {
+		ports = o.ports(ev.Ports)
 	}
-	defer func() {
-		if v := recover(); v != nil {
-			println("ipcbus: client.wasm: deliver threw:", fmt.Sprint(v))
-		}
-	}()
-	o.deliver.Invoke(batch)
-}
-
-// message returns {op, key: value}.
-func message(op, key string, value any) js.Value {
-	m := newObject()
-	m.Set("op", op)
-	m.Set(key, value)
-	return m
+	n := 6
+	if ev.To != 0 {
+		n++
+	}
+	if ev.Request != nil {
+		n++
+	}
+	if ports != nil {
+		n++
+	}
+	r := o.scratch[:0].mapLen(n).str("op", "event").str("channel", ev.Channel).int("client", cid).
+		peer("sender", ev.Sender).bin("args", ev.RawArgs())
+	if ev.To != 0 {
+		r = r.num("to", float64(ev.To))
+	}
+	if ev.Request != nil {
+		r = r.int("req", reqs.add(ev.Request))
+	}
+	if ports != nil {
+		r = appendPorts(r.key("ports"), ports)
+	}
+	r = wire.AppendInt(append(r.key("ids"), 0x91), int64(lid)) // [lid]
+	o.scratch = r
+	o.lastEv, o.lastCid = ev, cid
+	o.sendLocked(r)
 }

@@ -5,9 +5,9 @@ package main
 import (
 	"errors"
 	"sync"
-	"syscall/js"
 
 	"github.com/ipcbus/ipcbus/shared/bus"
+	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
 // MessagePort transfer. The JavaScript side keeps the real MessagePorts and
@@ -30,49 +30,63 @@ type portTable struct {
 
 var errNoPort = errors.New("ipcbus: engine: unknown or closed port")
 
+// portRef is one port of an event for JavaScript: {local: h} (the real
+// port JavaScript holds under handle h) or {relay: h} (a relayed port).
+type portRef struct {
+	local bool
+	h     int
+}
+
+func appendPorts(r rec, ports []portRef) rec {
+	r = rec(wire.AppendArrayLen(r, len(ports)))
+	for _, p := range ports {
+		k := "relay"
+		if p.local {
+			k = "local"
+		}
+		r = r.mapLen(1).int(k, p.h)
+	}
+	return r
+}
+
 // portOp runs the port ops; ok is false for any other op.
-func (e *engine) portOp(msg js.Value) (result any, ok bool) {
-	switch str(msg, "op") {
+func (e *engine) portOp(m *op) (result error, ok bool) {
+	switch m.op {
 	case "postMessage":
-		return e.done(msg, e.postMessage(msg)), true
+		return e.done(m, e.postMessage(m)), true
 	case "portPost":
-		return e.done(msg, e.portPost(msg)), true
+		return e.done(m, e.portPost(m)), true
 	case "portClose":
 		e.pt.mu.Lock()
-		p := e.pt.bound[num(msg, "port", 0)]
+		p := e.pt.bound[m.port]
 		e.pt.mu.Unlock()
 		if p != nil {
 			p.Close()
 		}
-		return e.done(msg, nil), true
+		return e.done(m, nil), true
 	}
 	return nil, false
 }
 
 // postMessage: {client, channel, to?, message: Uint8Array, ports: [handle, ...]}.
-func (e *engine) postMessage(msg js.Value) error {
-	cs := e.client(msg)
+func (e *engine) postMessage(m *op) error {
+	cs := e.client(m.client)
 	if cs == nil {
 		return errNoClient
 	}
-	body, err := rawOf(msg.Get("message"))
+	body, err := checkValue(m.message)
 	if err != nil {
 		return err
 	}
-	hs := msg.Get("ports")
-	n := 0
-	if hs.InstanceOf(jsArray) {
-		n = hs.Length()
-	}
-	ports := make([]*bus.Port, n)
+	ports := make([]*bus.Port, len(m.ports))
 	pt := &e.pt
 	pt.mu.Lock()
 	for i := range ports {
 		ports[i] = cs.cl.NewPort()
-		pt.sent[ports[i]] = hs.Index(i).Int()
+		pt.sent[ports[i]] = m.ports[i]
 	}
 	pt.mu.Unlock()
-	err = cs.cl.PostMessageRaw(doneCtx, targetOf(msg.Get("to")), str(msg, "channel"), body, ports...)
+	err = cs.cl.PostMessageRaw(doneCtx, m.to, m.channel, body, ports...)
 	for i, p := range ports {
 		if err != nil || p.Relayed() {
 			pt.mu.Lock()
@@ -80,8 +94,8 @@ func (e *engine) postMessage(msg js.Value) error {
 			pt.mu.Unlock()
 		}
 		if err == nil && p.Relayed() {
-			h := hs.Index(i).Int()
-			e.out.push(message("portRelayed", "port", h))
+			h := m.ports[i]
+			e.out.push(func(r rec) rec { return r.mapLen(2).str("op", "portRelayed").int("port", h) })
 			e.bindPort(h, p)
 		}
 	}
@@ -89,14 +103,14 @@ func (e *engine) postMessage(msg js.Value) error {
 }
 
 // portPost: {port, data: Uint8Array}. It never waits.
-func (e *engine) portPost(msg js.Value) error {
+func (e *engine) portPost(m *op) error {
 	e.pt.mu.Lock()
-	p := e.pt.bound[num(msg, "port", 0)]
+	p := e.pt.bound[m.port]
 	e.pt.mu.Unlock()
 	if p == nil {
 		return errNoPort
 	}
-	data, err := rawOf(msg.Get("data"))
+	data, err := checkValue(m.data)
 	if err != nil {
 		return err
 	}
@@ -110,26 +124,23 @@ func (e *engine) bindPort(h int, p *bus.Port) {
 	e.pt.given[p] = h
 	e.pt.mu.Unlock()
 	p.OnMessage(func(m *bus.PortMessage) {
-		v := message("portMessage", "port", h)
-		v.Set("data", toJSBytes(m.Raw()))
-		e.out.push(v)
+		e.out.push(func(r rec) rec { return r.mapLen(3).str("op", "portMessage").int("port", h).bin("data", m.Raw()) })
 	})
 	p.OnClose(func() {
 		e.pt.mu.Lock()
 		delete(e.pt.bound, h)
 		delete(e.pt.given, p)
 		e.pt.mu.Unlock()
-		e.out.push(message("portClosed", "port", h))
+		e.out.push(func(r rec) rec { return r.mapLen(2).str("op", "portClosed").int("port", h) })
 	})
 }
 
 // eventPorts describes the ports of an event for JavaScript: [{local: h}
 // or {relay: h}, ...]. Each port goes to the first event that carries it.
 // Runs on the dispatch goroutine.
-func (e *engine) eventPorts(ports []*bus.Port) js.Value {
-	out := jsArray.New()
+func (e *engine) eventPorts(ports []*bus.Port) []portRef {
+	out := []portRef{}
 	for _, q := range ports {
-		o := newObject()
 		pt := &e.pt
 		pt.mu.Lock()
 		if origin := q.Origin(); origin != nil {
@@ -139,7 +150,7 @@ func (e *engine) eventPorts(ports []*bus.Port) js.Value {
 			if !ok {
 				continue
 			}
-			o.Set("local", h)
+			out = append(out, portRef{local: true, h: h})
 		} else {
 			_, taken := pt.given[q]
 			h := pt.next - 1
@@ -152,9 +163,8 @@ func (e *engine) eventPorts(ports []*bus.Port) js.Value {
 				continue
 			}
 			e.bindPort(h, q)
-			o.Set("relay", h)
+			out = append(out, portRef{h: h})
 		}
-		out.Call("push", o)
 	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"syscall/js"
 	"time"
+	"unsafe"
 
 	"github.com/ipcbus/ipcbus/shared/bus"
 	"github.com/ipcbus/ipcbus/shared/wire"
@@ -27,12 +28,50 @@ const (
 
 var errDial = errors.New("ipcbus: websocket refused or unreachable (bad token or origin, or no hub at that address)")
 
+// wsIO is what the transport uses of the engine's io object: two
+// functions that move frames between the socket and byte buffers the
+// transport owns, so that a frame crosses as one copy and one call with
+// numbers, never as a JS object built per message.
+type wsIO struct {
+	// send(ws, buf, n) sends buf's first n bytes and returns the socket's
+	// bufferedAmount.
+	send js.Value
+	// listen(ws, buf, fn, id, addr, size) hands each message to the
+	// engine: a binary message of n ≤ size bytes written at addr in Go's
+	// memory and announced with the export ipcbus_recv(id, n) when the
+	// page has the exports, else copied into buf and announced with fn(n);
+	// one larger than buf with fn(n, bytes); a text message with fn(-1).
+	listen js.Value
+}
+
+func newWSIO(io js.Value) *wsIO {
+	return &wsIO{send: io.Get("wsSend"), listen: io.Get("wsListen")}
+}
+
+// Frames up to inBuf bytes arrive through the transport's receive buffer;
+// the send buffer starts at minOutBuf bytes and grows to the largest frame.
+const (
+	inBuf     = 64 << 10
+	minOutBuf = 4 << 10
+)
+
 // wsTransport is a bus.Transport over the browser's WebSocket: one frame
 // per binary message.
 type wsTransport struct {
 	ws       js.Value
+	io       *wsIO
+	in       js.Value // the receive buffer (a Uint8Array), for listen's fn
+	inGo     []byte   // the receive buffer for ipcbus_recv (exports.go)
+	id       int32    // for ipcbus_recv
 	frames   chan []byte
 	maxFrame atomic.Int64
+
+	// the writer's: the send buffer, and the socket's bufferedAmount after
+	// the last send
+	out      js.Value
+	outSize  int
+	joined   []byte
+	buffered int
 
 	once   sync.Once
 	done   chan struct{} // closed when the socket is closed or failed
@@ -43,12 +82,15 @@ type wsTransport struct {
 }
 
 // wsDialer dials url (token included) with the ipcbus subprotocol.
-func wsDialer(url string) bus.Dialer {
-	return func(ctx context.Context) (bus.Transport, error) { return dialWS(ctx, url) }
+func wsDialer(url string, io *wsIO) bus.Dialer {
+	return func(ctx context.Context) (bus.Transport, error) { return dialWS(ctx, url, io) }
 }
 
-func dialWS(ctx context.Context, url string) (*wsTransport, error) {
+func dialWS(ctx context.Context, url string, io *wsIO) (*wsTransport, error) {
 	t := &wsTransport{
+		io:     io,
+		in:     jsUint8Array.New(inBuf),
+		inGo:   make([]byte, inBuf),
 		frames: make(chan []byte, recvQueue),
 		done:   make(chan struct{}),
 		opened: make(chan struct{}),
@@ -61,7 +103,13 @@ func dialWS(ctx context.Context, url string) (*wsTransport, error) {
 	t.ws = ws
 	ws.Set("binaryType", "arraybuffer")
 	t.on("open", func(js.Value) { close(t.opened) })
-	t.on("message", t.onMessage)
+	onMessage := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		t.onMessage(args)
+		return nil
+	})
+	t.funcs = append(t.funcs, onMessage)
+	t.id = registerTransport(t)
+	io.listen.Invoke(ws, t.in, onMessage, t.id, uint32(uintptr(unsafe.Pointer(unsafe.SliceData(t.inGo)))), len(t.inGo))
 	t.on("close", func(ev js.Value) {
 		code, reason := ev.Get("code").Int(), ev.Get("reason").String()
 		t.fail(fmt.Errorf("ipcbus: websocket closed (code %d) %s", code, reason))
@@ -100,20 +148,33 @@ func (t *wsTransport) on(event string, fn func(js.Value)) {
 	t.ws.Set("on"+event, f)
 }
 
-// onMessage runs in a JS callback: it must not block.
-func (t *wsTransport) onMessage(ev js.Value) {
-	data := ev.Get("data")
-	if !data.InstanceOf(js.Global().Get("ArrayBuffer")) {
+// onMessage runs in a JS callback (io.listen's fn): it must not block.
+func (t *wsTransport) onMessage(args []js.Value) {
+	n := args[0].Int()
+	if n < 0 || int64(n) > t.maxFrame.Load() {
+		t.frame(n, nil)
+		return
+	}
+	src := t.in
+	if len(args) > 1 {
+		src = args[1]
+	}
+	b := make([]byte, n)
+	js.CopyBytesToGo(b, src)
+	t.frame(n, b)
+}
+
+// frame takes a message of n bytes from the hub (n < 0: a text message):
+// b, for the reader. It never blocks.
+func (t *wsTransport) frame(n int, b []byte) {
+	if n < 0 {
 		t.failAndClose(fmt.Errorf("%w: text message from the hub", wire.ErrMalformed))
 		return
 	}
-	n := data.Get("byteLength").Int()
 	if int64(n) > t.maxFrame.Load() {
 		t.failAndClose(fmt.Errorf("%w: %d bytes from the hub", wire.ErrFrameTooLarge, n))
 		return
 	}
-	b := make([]byte, n)
-	js.CopyBytesToGo(b, jsUint8Array.New(data))
 	select {
 	case t.frames <- b:
 	default:
@@ -145,13 +206,14 @@ func (t *wsTransport) ReadFrame() ([]byte, error) {
 	}
 }
 
-// WriteFrames sends each frame as one message, waiting while the browser
-// holds more than sendHighWater bytes not yet sent.
+// WriteFrames sends each frame as one message. It first waits while the
+// browser holds more than sendHighWater bytes not yet sent, then sends the
+// whole batch: a write that starts never waits (WriteWouldNotWait).
 func (t *wsTransport) WriteFrames(frames []wire.OutFrame) error {
+	if err := t.waitRoom(); err != nil {
+		return err
+	}
 	for _, f := range frames {
-		if err := t.waitRoom(); err != nil {
-			return err
-		}
 		if err := t.send(f); err != nil {
 			return err
 		}
@@ -159,9 +221,21 @@ func (t *wsTransport) WriteFrames(frames []wire.OutFrame) error {
 	return nil
 }
 
+// WriteWouldNotWait tells the connection (bus.Conn) that WriteFrames
+// would not wait now, so that it may write from a JS callback.
+func (t *wsTransport) WriteWouldNotWait() bool { return t.buffered <= sendHighWater }
+
+// waitRoom waits while the socket holds more than sendHighWater bytes; it
+// asks the socket only when the last send left it over.
 func (t *wsTransport) waitRoom() error {
+	if t.buffered <= sendHighWater {
+		return nil
+	}
 	delay := time.Millisecond
-	for t.ws.Get("bufferedAmount").Int() > sendHighWater {
+	for {
+		if t.buffered = t.ws.Get("bufferedAmount").Int(); t.buffered <= sendHighWater {
+			return nil
+		}
 		select {
 		case <-t.done:
 			return t.closeErr()
@@ -169,7 +243,6 @@ func (t *wsTransport) waitRoom() error {
 		}
 		delay = min(2*delay, 50*time.Millisecond)
 	}
-	return nil
 }
 
 func (t *wsTransport) send(f wire.OutFrame) (err error) {
@@ -185,14 +258,41 @@ func (t *wsTransport) send(f wire.OutFrame) (err error) {
 	}()
 	b := f.Head
 	if len(f.Body) > 0 {
-		b = append(append(make([]byte, 0, f.Len()), f.Head...), f.Body...)
+		t.joined = append(append(t.joined[:0], f.Head...), f.Body...)
+		b = t.joined
+		if cap(t.joined) > maxKeptJoin {
+			t.joined = nil
+		}
 	}
-	t.ws.Call("send", toJSBytes(b))
+	out := t.out
+	switch {
+	case len(b) > maxOutBuf:
+		out = toJSBytes(b) // a buffer of its own
+	case len(b) > t.outSize:
+		size := max(t.outSize, minOutBuf)
+		for size < len(b) {
+			size *= 2
+		}
+		t.out, t.outSize = jsUint8Array.New(size), size
+		out = t.out
+		fallthrough
+	default:
+		js.CopyBytesToJS(out, b)
+	}
+	t.buffered = t.io.send.Invoke(t.ws, out, len(b)).Int()
 	return nil
 }
 
+// maxKeptJoin bounds the buffer kept for joining two-piece frames, and
+// maxOutBuf the send buffer: larger frames get memory of their own.
+const (
+	maxKeptJoin = 1 << 20
+	maxOutBuf   = 1 << 20
+)
+
 func (t *wsTransport) fail(err error) {
 	t.once.Do(func() {
+		forgetTransport(t.id)
 		t.mu.Lock()
 		t.err = err
 		t.mu.Unlock()
