@@ -58,11 +58,12 @@ browser-test: browser-deps
 
 ## bench: ipcbus beside electron-common-ipc, NATS and raw sockets (about
 ## 4 minutes; rewrites bench/results and docs/performance.md). Needs npm.
-bench:
+bench: browser-deps
 	cd bench && $(GO) run ./cmd/bench
 
-## bench-smoke: every system and scenario once, tiny (about 30 s)
-bench-smoke:
+## bench-smoke: every system and scenario once, tiny (about 30 s); the
+## browser rows need Chromium
+bench-smoke: browser-deps
 	cd bench && $(GO) run ./cmd/bench -smoke
 
 clean:

@@ -24,6 +24,7 @@ func main() {
 	scenarios := flag.String("scenarios", "", "comma-separated subset of oneway,fanout,reqseq,reqpar,connect,idle (default all)")
 	payloads := flag.String("payloads", "", "comma-separated payload sizes in bytes (default the plan's)")
 	cpuprofile := flag.String("cpuprofile", "", "directory where every Go helper process writes a CPU profile (ROLE-PID.pprof)")
+	browserTrace := flag.Bool("browser-trace", false, "also time the segments of a browser round trip in an extra page run, and log them")
 	flag.Parse()
 
 	plan := orch.FullPlan()
@@ -44,8 +45,12 @@ func main() {
 	if err := plan.Restrict(*scenarios, *payloads); err != nil {
 		fatal(err)
 	}
+	plan.BrowserTrace = *browserTrace
 	sel, err := orch.SelectSystems(*systems)
 	if err != nil {
+		fatal(err)
+	}
+	if err := orch.CheckBrowser(sel); err != nil {
 		fatal(err)
 	}
 	procs.RaiseFileLimit()

@@ -1,6 +1,7 @@
 // Command benchproc is the bench's helper process: an ipcbus hub, a NATS
-// server, a raw relay, or a worker, as its first argument says. The bench
-// orchestrator (cmd/bench) builds and starts it; it is not meant for hands.
+// server, a raw relay, a worker, or the browser bench's WebSocket echo
+// server, as its first argument says. The bench orchestrator (cmd/bench)
+// builds and starts it; it is not meant for hands.
 //
 // With BENCH_CPUPROFILE_DIR set it writes a CPU profile of its whole life
 // there, as ROLE-PID.pprof.
@@ -17,7 +18,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchproc hub|nats|relay|worker [flags]")
+		fmt.Fprintln(os.Stderr, "usage: benchproc hub|nats|relay|worker|echo [flags]")
 		os.Exit(2)
 	}
 	procs.RaiseFileLimit()
@@ -26,6 +27,7 @@ func main() {
 		"nats":   procs.NATS,
 		"relay":  procs.Relay,
 		"worker": procs.Worker,
+		"echo":   procs.Echo,
 	}[os.Args[1]]
 	if run == nil {
 		fmt.Fprintf(os.Stderr, "benchproc: unknown role %q\n", os.Args[1])

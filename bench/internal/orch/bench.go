@@ -14,8 +14,18 @@ import (
 // progress to log.
 func Run(p Plan, systems []System, e *Env, log io.Writer) Results {
 	var rs Results
+	browser := false
 	for _, s := range systems {
 		t0 := time.Now()
+		if s.Family == "browser" {
+			if browser {
+				continue // both rows come from the same page runs
+			}
+			browser = true
+			rs = append(rs, runBrowser(p, e, log)...)
+			fmt.Fprintf(log, "%-16s done in %.1fs (load %s)\n", "browser", time.Since(t0).Seconds(), loadAvg())
+			continue
+		}
 		rs = append(rs, runSystem(p, s, e, log)...)
 		fmt.Fprintf(log, "%-16s done in %.1fs (load %s)\n", s.Name, time.Since(t0).Seconds(), loadAvg())
 	}

@@ -36,6 +36,18 @@ var familyColor = map[string]string{
 	"raw-relay":  "#57606a",
 }
 
+// barColor is a system's color: its family's, and for the browser rows
+// ipcbus's lighter blue and a light grey.
+func barColor(s System) string {
+	switch s.Name {
+	case BrowserWasm:
+		return "#79b8ff"
+	case BrowserRaw:
+		return "#d0d7de"
+	}
+	return familyColor[s.Family]
+}
+
 const (
 	chartW   = 980
 	panelW   = 480
@@ -61,10 +73,15 @@ func Chart(rs Results, systems []System, info *Info) string {
 	}
 	fmt.Fprintf(&b, `<text x="10" y="40" fill="#57606a">%s</text>`+"\n", html.EscapeString(sub))
 	legendX := 10
-	for _, f := range []string{"ipcbus", "eci", "nats", "raw-direct", "raw-relay"} {
-		name := map[string]string{"ipcbus": "ipcbus", "eci": "electron-common-ipc", "nats": "NATS", "raw-direct": "raw, direct (1 hop)", "raw-relay": "raw, via relay (2 hops)"}[f]
-		fmt.Fprintf(&b, `<rect x="%d" y="50" width="10" height="10" fill="%s"/><text x="%d" y="59">%s</text>`+"\n", legendX, familyColor[f], legendX+14, name)
-		legendX += 34 + 6*len(name)
+	for _, f := range []string{"ipcbus", "eci", "nats", "raw-direct", "raw-relay", BrowserWasm, BrowserRaw} {
+		name := map[string]string{"ipcbus": "ipcbus", "eci": "electron-common-ipc", "nats": "NATS", "raw-direct": "raw, direct (1 hop)", "raw-relay": "raw, via relay (2 hops)",
+			BrowserWasm: "page: client.wasm", BrowserRaw: "page: raw JS WebSocket"}[f]
+		color := familyColor[f]
+		if color == "" {
+			color = barColor(System{Name: f})
+		}
+		fmt.Fprintf(&b, `<rect x="%d" y="50" width="10" height="10" fill="%s"/><text x="%d" y="59">%s</text>`+"\n", legendX, color, legendX+14, name)
+		legendX += 24 + 6*len(name)
 	}
 	for i, p := range panels {
 		x := 10 + (i%2)*(panelW+10)
@@ -115,7 +132,7 @@ func (p panel) draw(b *strings.Builder, rs Results, systems []System, x, y int) 
 		}
 		v := r.Median()
 		w := max(scale(v)-float64(plotX), 1)
-		fmt.Fprintf(b, `<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>`+"\n", plotX, ry, w, barH, familyColor[s.Family])
+		fmt.Fprintf(b, `<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>`+"\n", plotX, ry, w, barH, barColor(s))
 		fmt.Fprintf(b, `<text x="%.1f" y="%d">%s</text>`+"\n", float64(plotX)+w+4, ry+barH-3, human(v))
 	}
 }

@@ -27,12 +27,23 @@ func DocSection(rs Results, systems []System, p Plan, info *Info) string {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", t.Name, status, t.Detail)
 	}
-	for _, t := range payloadTables {
-		fmt.Fprintf(&b, "\n### %s\n\n", t.Title)
-		t.grid(rs, systems, p.Payloads).markdown(&b)
+	if WantsBrowser(systems) {
+		fmt.Fprintf(&b, "\nThe browser rows are one headless Chromium page (%s) per run, its client.wasm and a plain JS WebSocket measured side by side in it: `%s` is the page's ipcbus client (client.wasm and the JS API) to a native Go worker through the hub, `%s` a WebSocket of the same page to a Go server (coder/websocket, as in the hub) that echoes for round trips and acknowledges for one-way. Each page run opens a fresh tab and warms it up for about two seconds first (V8 compiles client.wasm's hot code with its optimizing tier in the background); its runs have twice the budget of the others; chromedp's Network domain is off in the tab (it would add ~0.3 ms to every round trip of both rows).\n", info.Chromium, BrowserWasm, BrowserRaw)
 	}
-	fmt.Fprintf(&b, "\n### Connect time and hub memory (%s idle connections, growth of the hub process's RSS)\n\n", thousands(p.IdleN))
-	connGrid(rs, systems).markdown(&b)
+	for _, t := range payloadTables {
+		if g := t.grid(rs, systems, p.Payloads); g != nil {
+			fmt.Fprintf(&b, "\n### %s\n\n", t.Title)
+			g.markdown(&b)
+		}
+	}
+	if g := connGrid(rs, systems); len(g) > 1 {
+		fmt.Fprintf(&b, "\n### Connect time and hub memory (%s idle connections, growth of the hub process's RSS)\n\n", thousands(p.IdleN))
+		g.markdown(&b)
+	}
+	if g := browserGrid(rs); g != nil {
+		b.WriteString("\n### Browser: client.wasm\n\n")
+		g.markdown(&b)
+	}
 	if failed := rs.Failed(); len(failed) > 0 {
 		b.WriteString("\nFailed figures (shown as FAIL above):\n\n")
 		for _, r := range failed {

@@ -15,6 +15,7 @@ type Info struct {
 	CPUs      int
 	CPU       string
 	Go, Node  string
+	Chromium  string // its --version, when there is one
 	LoadStart string
 	LoadEnd   string
 	Took      time.Duration
@@ -33,6 +34,9 @@ func Machine(start time.Time) *Info {
 	}
 	if b, err := exec.Command("node", "--version").Output(); err == nil {
 		i.Node = strings.TrimSpace(string(b))
+	}
+	if b, err := exec.Command(Chromium(), "--version").Output(); err == nil {
+		i.Chromium = strings.TrimSpace(string(b))
 	}
 	return i
 }

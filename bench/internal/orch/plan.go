@@ -28,6 +28,9 @@ type Plan struct {
 	Timeout time.Duration
 	// Only, when not empty, restricts the run to these scenarios.
 	Only map[string]bool
+	// BrowserTrace adds a page run that times the segments of a round trip
+	// (client.wasm and the plain WebSocket) and logs them.
+	BrowserTrace bool
 }
 
 // ScenarioFlags names the scenarios for the -scenarios flag.

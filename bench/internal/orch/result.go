@@ -13,6 +13,8 @@ const (
 	ScReqPar  = "64 in flight"
 	ScConnect = "connect"
 	ScIdle    = "idle conns"
+	// ScFootprint is client.wasm's size and load time (browser rows).
+	ScFootprint = "client.wasm"
 )
 
 // Metrics.
@@ -24,6 +26,11 @@ const (
 	MReqs    = "req/s"
 	MConnect = "median µs"
 	MMem     = "B/conn"
+	// client.wasm: bytes, bytes after gzip -9, and ms from fetch to a
+	// running engine in a fresh tab.
+	MWasmBytes = "bytes"
+	MWasmGzip  = "gzip -9 bytes"
+	MLoad      = "load ms"
 	// CPU time per message sent (user + system, from /proc), in µs: of
 	// every process of the system together, and of each part.
 	MCPU         = "CPU µs/msg"

@@ -21,7 +21,7 @@ func Setup(benchDir string, log *os.File) (*Env, func(), error) {
 		return nil, nil, err
 	}
 	cleanup := func() { os.RemoveAll(tmp) }
-	e := &Env{benchproc: filepath.Join(tmp, "benchproc"), nodeDir: filepath.Join(benchDir, "node"), tmp: tmp}
+	e := &Env{benchproc: filepath.Join(tmp, "benchproc"), nodeDir: filepath.Join(benchDir, "node"), benchDir: benchDir, tmp: tmp}
 	build := exec.Command("go", "build", "-o", e.benchproc, "./cmd/benchproc")
 	build.Dir = benchDir
 	build.Stdout, build.Stderr = log, log

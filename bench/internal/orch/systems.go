@@ -18,6 +18,7 @@ const Workers = 5
 type Env struct {
 	benchproc string // the built cmd/benchproc
 	nodeDir   string // bench/node, with node_modules
+	benchDir  string // bench/
 	tmp       string // sockets go here
 }
 
@@ -44,6 +45,10 @@ func Systems() []System {
 		{Name: "ipcbus-unix", Family: "ipcbus", Transport: "unix", HasHub: true, Memory: true},
 		{Name: "ipcbus-tcp", Family: "ipcbus", Transport: "tcp", HasHub: true},
 		{Name: "ipcbus-ws", Family: "ipcbus", Transport: "ws", HasHub: true, Memory: true},
+		// The browser rows: a page in headless Chromium; both are measured
+		// in the same page runs (browser.go).
+		{Name: BrowserWasm, Family: "browser", Transport: "ws", HasHub: true},
+		{Name: BrowserRaw, Family: "browser", Transport: "ws"},
 		{Name: "eci-unix", Family: "eci", Transport: "unix", HasHub: true, Memory: true},
 		{Name: "eci-tcp", Family: "eci", Transport: "tcp", HasHub: true},
 		{Name: "eci-tcp-nodelay", Family: "eci", Transport: "tcp", HasHub: true, Env: []string{"BENCH_NODELAY=1"}},
@@ -198,6 +203,16 @@ func SelectSystems(list string) ([]System, error) {
 		if !found {
 			return nil, fmt.Errorf("unknown system %q", want)
 		}
+	}
+	// The browser rows come together: they are measured in one page run.
+	if WantsBrowser(out) {
+		var withBoth []System
+		for _, s := range all {
+			if s.Family == "browser" || hasSystem(out, s.Name) {
+				withBoth = append(withBoth, s)
+			}
+		}
+		out = withBoth
 	}
 	return out, nil
 }

@@ -29,6 +29,7 @@ var ratioRows = [][2]string{
 	{"ipcbus-unix", "raw-relay-unix"},
 	{"ipcbus-unix", "nats-tcp"},
 	{"ipcbus-tcp", "eci-tcp-nodelay"},
+	{BrowserWasm, BrowserRaw},
 }
 
 // grid is a table as cells; row 0 is the header.
@@ -53,6 +54,9 @@ func ratio(a, b *Result) string {
 	return fmt.Sprintf("%.2f×", a.Median()/b.Median())
 }
 
+// grid is the table of t: a row per system that has a figure in it (the
+// browser rows have none for fan-out, say), then the ratio rows that have
+// one. It is nil when no system has a figure.
 func (t tableSpec) grid(rs Results, systems []System, payloads []int) grid {
 	head := []string{"system"}
 	for _, p := range payloads {
@@ -61,29 +65,61 @@ func (t tableSpec) grid(rs Results, systems []System, payloads []int) grid {
 	g := grid{head}
 	for _, s := range systems {
 		row := []string{s.Name}
+		some := false
 		for _, p := range payloads {
-			row = append(row, cell(rs.Get(s.Name, t.Scenario, p, t.Metric)))
+			r := rs.Get(s.Name, t.Scenario, p, t.Metric)
+			some = some || r != nil
+			row = append(row, cell(r))
 		}
-		g = append(g, row)
+		if some {
+			g = append(g, row)
+		}
+	}
+	if len(g) == 1 {
+		return nil
 	}
 	for _, rr := range ratioRows {
 		if !hasSystem(systems, rr[0]) || !hasSystem(systems, rr[1]) {
 			continue
 		}
 		row := []string{rr[0] + " ÷ " + rr[1]}
+		some := false
 		for _, p := range payloads {
-			row = append(row, ratio(rs.Get(rr[0], t.Scenario, p, t.Metric), rs.Get(rr[1], t.Scenario, p, t.Metric)))
+			c := ratio(rs.Get(rr[0], t.Scenario, p, t.Metric), rs.Get(rr[1], t.Scenario, p, t.Metric))
+			some = some || c != "–"
+			row = append(row, c)
 		}
-		g = append(g, row)
+		if some {
+			g = append(g, row)
+		}
 	}
 	return g
 }
 
-// connGrid is connect time and idle memory, one row per system.
+// browserGrid is client.wasm's size and load time.
+func browserGrid(rs Results) grid {
+	get := func(metric string) *Result { return rs.Get(BrowserWasm, ScFootprint, 0, metric) }
+	if get(MWasmBytes) == nil {
+		return nil
+	}
+	return grid{
+		{"client.wasm", "value"},
+		{"size, bytes", cell(get(MWasmBytes))},
+		{"gzip -9, bytes", cell(get(MWasmGzip))},
+		{"load, ms (fetch, compile, start; median of the page runs)", cell(get(MLoad))},
+	}
+}
+
+// connGrid is connect time and idle memory, one row per system that has
+// either.
 func connGrid(rs Results, systems []System) grid {
 	g := grid{{"system", "connect, median µs", "hub memory, B per idle connection"}}
 	for _, s := range systems {
-		g = append(g, []string{s.Name, cell(rs.Get(s.Name, ScConnect, 0, MConnect)), cell(rs.Get(s.Name, ScIdle, 0, MMem))})
+		conn, mem := rs.Get(s.Name, ScConnect, 0, MConnect), rs.Get(s.Name, ScIdle, 0, MMem)
+		if conn == nil && mem == nil {
+			continue
+		}
+		g = append(g, []string{s.Name, cell(conn), cell(mem)})
 	}
 	return g
 }
@@ -137,11 +173,19 @@ func (g grid) markdown(w io.Writer) {
 // PrintTables writes every table, the targets and the failures as text.
 func PrintTables(w io.Writer, rs Results, systems []System, p Plan) {
 	for _, t := range payloadTables {
-		fmt.Fprintf(w, "\n%s\n", t.Title)
-		t.grid(rs, systems, p.Payloads).text(w)
+		if g := t.grid(rs, systems, p.Payloads); g != nil {
+			fmt.Fprintf(w, "\n%s\n", t.Title)
+			g.text(w)
+		}
 	}
-	fmt.Fprintf(w, "\nConnect time and hub memory (%s idle connections, hub RSS growth)\n", thousands(p.IdleN))
-	connGrid(rs, systems).text(w)
+	if g := connGrid(rs, systems); len(g) > 1 {
+		fmt.Fprintf(w, "\nConnect time and hub memory (%s idle connections, hub RSS growth)\n", thousands(p.IdleN))
+		g.text(w)
+	}
+	if g := browserGrid(rs); g != nil {
+		fmt.Fprintln(w, "\nBrowser: client.wasm")
+		g.text(w)
+	}
 	fmt.Fprintln(w, "\nTargets (issue 7)")
 	for _, t := range Targets(rs) {
 		fmt.Fprintf(w, "  %-7s %s: %s\n", t.Status, t.Name, t.Detail)

@@ -53,8 +53,13 @@ func Targets(rs Results) []Target {
 		mem.Detail = fmt.Sprintf("ipcbus-unix hub: %s B per connection (RSS growth; want ≤ 16384)", human(m.Median()))
 	}
 	ts = append(ts, mem,
-		Target{Name: "browser: wasm request round trip ≤ 2× raw JS WebSocket echo", Status: "n/a", Detail: "browser rows come with the browser bench (issue 7, later)"},
-		Target{Name: "browser: client.wasm ≤ 1 MiB gzipped", Status: "n/a", Detail: "browser rows come with the browser bench (issue 7, later)"},
-	)
-	return ts
+		ratioTarget(rs, "browser: wasm request round trip (p50, 1 KiB) ≤ 2× raw JS WebSocket echo",
+			rs.Get(BrowserWasm, ScReqSeq, kib, MP50), rs.Get(BrowserRaw, ScReqSeq, kib, MP50), 2, true))
+	size := Target{Name: "browser: client.wasm ≤ 1 MiB gzipped", Status: "n/a", Detail: "not measured in this run"}
+	if g := rs.Get(BrowserWasm, ScFootprint, 0, MWasmGzip); g != nil && g.OK() {
+		ok := g.Median() <= mib
+		size.Status = map[bool]string{true: "met", false: "missed"}[ok]
+		size.Detail = fmt.Sprintf("%s bytes after gzip -9 (want ≤ %d)", thousands(int(g.Median())), mib)
+	}
+	return append(ts, size)
 }
