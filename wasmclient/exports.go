@@ -12,8 +12,11 @@ import (
 // writes on the pending event and two JS references with finalizers
 // (syscall/js registers one for every object that crosses), which is
 // 15-40 µs a call on a small machine; an exported function is a plain call
-// with numbers. JavaScript writes the bytes into Go's memory at an address
-// it asks for, then calls the export.
+// with numbers. JavaScript writes the bytes into Go's memory, into a slice
+// it asks the engine to make (the op's or the frame's own memory, which
+// the engine keeps: no copy on the Go side), then calls the export. The
+// other way, the engine hands JavaScript addresses in its memory: frames to
+// send and records to decode are read where they are.
 //
 // An export runs Go code on its own, like a callback, but does not run the
 // goroutines it wakes: JavaScript calls go._resume() after it for that
@@ -26,8 +29,17 @@ var (
 	engines    []*engine
 	transports = map[int32]*wsTransport{}
 	nextT      int32
-	opBuf      []byte // where JavaScript writes an op for ipcbus_post
+	opBuf      []byte // the op JavaScript writes for ipcbus_post
 )
+
+// addr is the address of b's memory in the module's linear memory (0 when
+// b is empty). Go's collector does not move memory.
+func addr(b []byte) uint32 {
+	if len(b) == 0 {
+		return 0
+	}
+	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
+}
 
 // register gives an engine its id for the exports.
 func register(e *engine) int32 {
@@ -61,34 +73,34 @@ func forgetTransport(id int32) {
 	delete(transports, id)
 }
 
-// ipcbus_op_buffer returns the address of at least size bytes where
-// JavaScript writes the op it then posts with ipcbus_post.
+// ipcbus_op_buffer makes the n bytes where JavaScript writes the op it
+// then posts with ipcbus_post, and returns their address.
 //
 //go:wasmexport ipcbus_op_buffer
-func exportOpBuffer(size int32) uint32 {
+func exportOpBuffer(n int32) uint32 {
 	exportsMu.Lock()
 	defer exportsMu.Unlock()
-	if cap(opBuf) < int(size) || opBuf == nil {
-		opBuf = make([]byte, max(int(size), 4<<10))
+	opBuf = nil
+	if n > 0 {
+		opBuf = make([]byte, n)
 	}
-	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(opBuf))))
+	return addr(opBuf)
 }
 
-// ipcbus_post runs the op of n bytes JavaScript wrote at the op buffer for
-// engine id. It returns 0, or the length of an error {code, message}
+// ipcbus_post runs the op of n bytes JavaScript wrote into the op buffer
+// for engine id. It returns 0, or the length of an error {code, message}
 // encoded in io.out.
 //
 //go:wasmexport ipcbus_post
 func exportPost(id, n int32) int32 {
 	e := engineByID(id)
 	exportsMu.Lock()
-	if e == nil || n < 0 || int(n) > len(opBuf) {
-		exportsMu.Unlock()
+	b := opBuf
+	opBuf = nil
+	exportsMu.Unlock()
+	if e == nil || int(n) != len(b) {
 		return 0
 	}
-	b := make([]byte, n)
-	copy(b, opBuf)
-	exportsMu.Unlock()
 	err := e.run(b)
 	if err == nil {
 		return 0
@@ -96,16 +108,40 @@ func exportPost(id, n int32) int32 {
 	return int32(e.out.result(err))
 }
 
-// ipcbus_recv takes the frame of n bytes JavaScript wrote into the receive
-// buffer of transport id.
+// ipcbus_recv_buffer makes the n bytes where JavaScript writes the next
+// frame of transport id, and returns their address: 0 when there is none
+// to write into (a frame over the limit, an empty one, a transport gone).
+//
+//go:wasmexport ipcbus_recv_buffer
+func exportRecvBuffer(id, n int32) uint32 {
+	exportsMu.Lock()
+	t := transports[id]
+	exportsMu.Unlock()
+	if t == nil || n <= 0 || int64(n) > t.maxFrame.Load() {
+		return 0
+	}
+	t.pending = make([]byte, n)
+	return addr(t.pending)
+}
+
+// ipcbus_recv takes the frame of n bytes JavaScript wrote into the buffer
+// ipcbus_recv_buffer made (n < 0: a text message).
 //
 //go:wasmexport ipcbus_recv
 func exportRecv(id, n int32) {
 	exportsMu.Lock()
 	t := transports[id]
 	exportsMu.Unlock()
-	if t == nil || n < 0 || int(n) > len(t.inGo) {
+	if t == nil {
 		return
 	}
-	t.frame(int(n), append([]byte(nil), t.inGo[:n]...))
+	b := t.pending
+	t.pending = nil
+	if n >= 0 && len(b) != int(n) {
+		b = nil
+		if n == 0 {
+			b = []byte{}
+		}
+	}
+	t.frame(int(n), b)
 }

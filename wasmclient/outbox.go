@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"syscall/js"
 
@@ -12,8 +13,9 @@ import (
 )
 
 // outbox hands the engine's messages to JavaScript, in order, each as a
-// msgpack record copied into io.out and announced with io.record(n).
-// JavaScript decodes it at once and queues it; the queue goes to the JS
+// msgpack record: read by io.recordMem(addr, n) where it is in Go's memory
+// (with the exports: exports.go), else copied into io.out and announced
+// with io.record(n). JavaScript decodes it at once and queues it; the queue goes to the JS
 // side in a microtask, that is once Go has returned to JavaScript: once
 // every woken goroutine (the dispatcher among them) is idle again. So the
 // listener calls of one delivery always end up in one "event" message
@@ -23,9 +25,11 @@ import (
 // it calls any, which gives Node's snapshot semantics (a listener removed
 // during an emit still runs in it).
 type outbox struct {
-	io     js.Value
-	record js.Value                    // io.record(n[, bytes])
-	ports  func([]*bus.Port) []portRef // describes an event's ports (ports.go)
+	io        js.Value
+	record    js.Value                    // io.record(n[, bytes])
+	recordMem js.Value                    // io.recordMem(addr, n): the record in Go's memory (exports.go)
+	mem       bool                        // use recordMem
+	ports     func([]*bus.Port) []portRef // describes an event's ports (ports.go)
 
 	mu      sync.Mutex
 	buf     js.Value // io.out
@@ -44,7 +48,7 @@ const (
 )
 
 func newOutbox(io js.Value) *outbox {
-	o := &outbox{io: io, record: io.Get("record")}
+	o := &outbox{io: io, record: io.Get("record"), recordMem: io.Get("recordMem"), mem: io.Get("exports").Truthy()}
 	o.setBuf(minOut)
 	return o
 }
@@ -63,6 +67,11 @@ func (o *outbox) sendLocked(r rec) {
 		}
 	}()
 	n := len(r)
+	if o.mem {
+		o.recordMem.Invoke(addr(r), n)
+		runtime.KeepAlive(r)
+		return
+	}
 	if n > o.size && n <= maxOut {
 		size := o.size
 		for size < n {

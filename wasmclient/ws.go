@@ -6,11 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall/js"
 	"time"
-	"unsafe"
 
 	"github.com/ipcbus/ipcbus/shared/bus"
 	"github.com/ipcbus/ipcbus/shared/wire"
@@ -28,28 +28,33 @@ const (
 
 var errDial = errors.New("ipcbus: websocket refused or unreachable (bad token or origin, or no hub at that address)")
 
-// wsIO is what the transport uses of the engine's io object: two
-// functions that move frames between the socket and byte buffers the
-// transport owns, so that a frame crosses as one copy and one call with
-// numbers, never as a JS object built per message.
+// wsIO is what the transport uses of the engine's io object: functions
+// that move frames between the socket and byte buffers, so that a frame
+// crosses as a copy and a call with numbers, never as a JS object built
+// per message.
 type wsIO struct {
 	// send(ws, buf, n) sends buf's first n bytes and returns the socket's
 	// bufferedAmount.
 	send js.Value
-	// listen(ws, buf, fn, id, addr, size) hands each message to the
-	// engine: a binary message of n ≤ size bytes written at addr in Go's
-	// memory and announced with the export ipcbus_recv(id, n) when the
-	// page has the exports, else copied into buf and announced with fn(n);
-	// one larger than buf with fn(n, bytes); a text message with fn(-1).
+	// sendMem(ws, addr, n) sends the n bytes at addr in Go's memory (with
+	// the exports: exports.go) and returns the socket's bufferedAmount.
+	sendMem js.Value
+	mem     bool // use sendMem
+	// listen(ws, buf, fn, id) hands each message to the engine: with the
+	// exports, written into the memory ipcbus_recv_buffer(id, n) makes and
+	// announced with ipcbus_recv(id, n) (n = -1: a text message); else
+	// copied into buf and announced with fn(n), one larger than buf with
+	// fn(n, bytes), a text message with fn(-1).
 	listen js.Value
 }
 
 func newWSIO(io js.Value) *wsIO {
-	return &wsIO{send: io.Get("wsSend"), listen: io.Get("wsListen")}
+	return &wsIO{send: io.Get("wsSend"), sendMem: io.Get("wsSendMem"), mem: io.Get("exports").Truthy(), listen: io.Get("wsListen")}
 }
 
-// Frames up to inBuf bytes arrive through the transport's receive buffer;
-// the send buffer starts at minOutBuf bytes and grows to the largest frame.
+// Without the exports, frames up to inBuf bytes arrive through the
+// transport's receive buffer, and the send buffer starts at minOutBuf bytes
+// and grows to the largest frame (up to maxOutBuf).
 const (
 	inBuf     = 64 << 10
 	minOutBuf = 4 << 10
@@ -61,8 +66,8 @@ type wsTransport struct {
 	ws       js.Value
 	io       *wsIO
 	in       js.Value // the receive buffer (a Uint8Array), for listen's fn
-	inGo     []byte   // the receive buffer for ipcbus_recv (exports.go)
-	id       int32    // for ipcbus_recv
+	id       int32    // for ipcbus_recv (exports.go)
+	pending  []byte   // the frame ipcbus_recv_buffer made, until ipcbus_recv
 	frames   chan []byte
 	maxFrame atomic.Int64
 
@@ -90,7 +95,6 @@ func dialWS(ctx context.Context, url string, io *wsIO) (*wsTransport, error) {
 	t := &wsTransport{
 		io:     io,
 		in:     jsUint8Array.New(inBuf),
-		inGo:   make([]byte, inBuf),
 		frames: make(chan []byte, recvQueue),
 		done:   make(chan struct{}),
 		opened: make(chan struct{}),
@@ -109,7 +113,7 @@ func dialWS(ctx context.Context, url string, io *wsIO) (*wsTransport, error) {
 	})
 	t.funcs = append(t.funcs, onMessage)
 	t.id = registerTransport(t)
-	io.listen.Invoke(ws, t.in, onMessage, t.id, uint32(uintptr(unsafe.Pointer(unsafe.SliceData(t.inGo)))), len(t.inGo))
+	io.listen.Invoke(ws, t.in, onMessage, t.id)
 	t.on("close", func(ev js.Value) {
 		code, reason := ev.Get("code").Int(), ev.Get("reason").String()
 		t.fail(fmt.Errorf("ipcbus: websocket closed (code %d) %s", code, reason))
@@ -263,6 +267,11 @@ func (t *wsTransport) send(f wire.OutFrame) (err error) {
 		if cap(t.joined) > maxKeptJoin {
 			t.joined = nil
 		}
+	}
+	if t.io.mem {
+		t.buffered = t.io.sendMem.Invoke(t.ws, addr(b), len(b)).Int()
+		runtime.KeepAlive(b)
+		return nil
 	}
 	out := t.out
 	switch {

@@ -141,12 +141,15 @@
       out: null, // set by the engine, which grows it
       exports: null, // the module's exports, once it runs
       resume: null, // runs the goroutines woken since Go last ran
-      opAddr: 0, // the op buffer in Go's memory (ipcbus_op_buffer)
-      opSize: 0,
-      opView: null,
       kickQueued: false,
       record(n, bytes) {
-        const m = ipcbusCodec.decode(bytes || io.out.subarray(0, n));
+        io.take(ipcbusCodec.decode(bytes || io.out.subarray(0, n)));
+      },
+      // recordMem decodes a record where it is in Go's memory.
+      recordMem(addr, n) {
+        io.take(ipcbusCodec.decode(new Uint8Array(io.exports.mem.buffer, addr, n)));
+      },
+      take(m) {
         if (m.op === '+id') { // one more listener of the event queued last
           const last = queue[queue.length - 1];
           if (last && last.op === 'event') last.ids.push(m.id);
@@ -159,20 +162,32 @@
         ws.send(n === buf.length ? buf : buf.subarray(0, n));
         return ws.bufferedAmount;
       },
-      wsListen(ws, buf, fn, id, addr, size) {
+      // wsSendMem sends a frame where it is in Go's memory (send copies it).
+      wsSendMem(ws, addr, n) {
+        ws.send(new Uint8Array(io.exports.mem.buffer, addr, n));
+        return ws.bufferedAmount;
+      },
+      wsListen(ws, buf, fn, id) {
         ws.onmessage = (ev) => {
+          const ex = io.exports;
+          if (ex) {
+            // Written into memory the engine makes for it (and keeps).
+            let n = -1;
+            if (ev.data instanceof ArrayBuffer) {
+              const b = new Uint8Array(ev.data);
+              n = b.length;
+              const addr = ex.ipcbus_recv_buffer(id, n);
+              if (addr !== 0) new Uint8Array(ex.mem.buffer, addr, n).set(b);
+            }
+            ex.ipcbus_recv(id, n);
+            io.resume();
+            return;
+          }
           if (!(ev.data instanceof ArrayBuffer)) {
             fn(-1);
             return;
           }
           const b = new Uint8Array(ev.data);
-          const ex = io.exports;
-          if (ex && b.length <= size) {
-            new Uint8Array(ex.mem.buffer, addr, b.length).set(b);
-            ex.ipcbus_recv(id, b.length);
-            io.resume();
-            return;
-          }
           if (b.length > buf.length) {
             fn(b.length, b);
             return;
@@ -241,13 +256,9 @@
     }
     const ex = io.exports;
     if (ex) {
-      if (b.length > io.opSize) {
-        io.opSize = Math.max(b.length, 4096);
-        io.opAddr = ex.ipcbus_op_buffer(io.opSize);
-        io.opView = null;
-      }
-      if (!io.opView || io.opView.buffer !== ex.mem.buffer) io.opView = new Uint8Array(ex.mem.buffer, io.opAddr, io.opSize);
-      io.opView.set(b);
+      // Written into memory the engine makes for the op (and keeps).
+      const addr = ex.ipcbus_op_buffer(b.length);
+      new Uint8Array(ex.mem.buffer, addr, b.length).set(b);
       const n = ex.ipcbus_post(engine.id, b.length);
       kick(io);
       return n > 0 ? ipcbusCodec.decode(io.out.subarray(0, n)) : undefined;
