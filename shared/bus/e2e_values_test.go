@@ -116,9 +116,6 @@ func TestTypedDecoding(t *testing.T) {
 }
 
 func TestBinaryJustUnderTheFrameLimit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("16 MiB payload")
-	}
 	h := hubtest.Start(t, hub.Config{})
 	ctx := ctxT(t)
 	sender := hubtest.Dial(t, h, "sender", nil)
