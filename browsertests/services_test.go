@@ -109,57 +109,11 @@ const servicesJS = `globalThis.S = (() => {
     _hidden() { return 'secret'; }
   }
 
-  // runEmitterCases plays the Go engine's table of EventEmitter cases on
-  // emitters that getEmitter returns, emit(event) emitting one event and
-  // resolving once its listeners ran.
-  async function runEmitterCases(cases, getEmitter, emit) {
-    const out = {};
-    for (const tc of cases) {
-      const ev = 'emitter/' + tc.name;
-      const e = getEmitter();
-      const fns = {};
-      let calls = [];
-      const emits = [];
-      const errors = [];
-      const fn = (label) => fns[label] || (fns[label] = () => { calls.push(label); });
-      for (const [op, label, extra] of tc.steps) {
-        switch (op) {
-          case 'on': e.on(ev, fn(label)); break;
-          case 'once': e.once(ev, fn(label)); break;
-          case 'prepend': e.prependListener(ev, fn(label)); break;
-          case 'prependOnce': e.prependOnceListener(ev, fn(label)); break;
-          case 'off': e.off(ev, fn(label)); break;
-          case 'removeAll': e.removeAllListeners(ev); break;
-          case 'offDuring':
-            fns[label] = () => { calls.push(label); e.off(ev, fn(extra)); };
-            e.on(ev, fns[label]);
-            break;
-          case 'addDuring':
-            fns[label] = () => { calls.push(label); e.on(ev, fn(extra)); };
-            e.on(ev, fns[label]);
-            break;
-          case 'emit':
-            calls = [];
-            await emit(ev);
-            emits.push(calls);
-            break;
-          case 'count':
-            if (e.listenerCount(ev) !== label) errors.push('listenerCount = ' + e.listenerCount(ev) + ', want ' + label);
-            break;
-          default:
-            errors.push('unknown step ' + op);
-        }
-      }
-      out[tc.name] = { emits, errors };
-    }
-    return out;
-  }
-
   // emitterCases runs the table on a bare EventEmitter and on a proxy whose
   // service (on the same client) sends the events through the hub.
   async function emitterCases(clientName, cases) {
     const local = new ipc.EventEmitter();
-    const bare = await runEmitterCases(cases, () => local, (ev) => { local.emit(ev); });
+    const bare = await T.playEmitterCases(cases, () => local, (ev) => { local.emit(ev); });
     const c = T.client(clientName);
     const svc = ipc.CreateIpcBusService(c, 'emitter');
     const p = ipc.CreateIpcBusServiceProxy(c, 'emitter', { timeoutDelay: 10000 });
@@ -168,7 +122,7 @@ const servicesJS = `globalThis.S = (() => {
     await connected;
     let release = null;
     p.on('barrier', () => release());
-    const proxied = await runEmitterCases(cases, () => p, (ev) => {
+    const proxied = await T.playEmitterCases(cases, () => p, (ev) => {
       const done = new Promise((resolve) => { release = resolve; });
       svc.sendEvent(ev);
       svc.sendEvent('barrier');

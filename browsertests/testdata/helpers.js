@@ -87,19 +87,16 @@ globalThis.T = (() => {
         waiters.get(key).push((item) => { clearTimeout(timer); resolve(item); });
       });
     },
-    // runEmitterCases plays the Go engine's table of EventEmitter cases
-    // (shared/bus/testdata/emitter_cases.json) through client name: each
-    // emit is a send on the case's channel, followed by a send on a barrier
-    // channel whose arrival says that the emit's listeners have run.
-    async runEmitterCases(name, cases) {
-      const c = clients[name];
+    // playEmitterCases plays the Go engine's table of EventEmitter cases
+    // (shared/bus/testdata/emitter_cases.json) on the emitter getEmitter
+    // returns; emit(event) emits one event and resolves once its listeners
+    // have run. Each case uses an event name of its own.
+    async playEmitterCases(cases, getEmitter, emit) {
       const out = {};
       for (let i = 0; i < cases.length; i++) {
         const tc = cases[i];
-        const channel = `emitter/${i}`;
-        const barrier = `${channel}/barrier`;
-        let release = null;
-        c.on(barrier, () => release());
+        const ev = `emitter/${i}`;
+        const e = getEmitter();
         const fns = {};
         let calls = [];
         const emits = [];
@@ -107,39 +104,51 @@ globalThis.T = (() => {
         const fn = (label) => fns[label] || (fns[label] = () => { calls.push(label); });
         for (const [op, label, extra] of tc.steps) {
           switch (op) {
-            case 'on': c.on(channel, fn(label)); break;
-            case 'once': c.once(channel, fn(label)); break;
-            case 'prepend': c.prependListener(channel, fn(label)); break;
-            case 'prependOnce': c.prependOnceListener(channel, fn(label)); break;
-            case 'off': c.off(channel, fn(label)); break;
-            case 'removeAll': c.removeAllListeners(channel); break;
+            case 'on': e.on(ev, fn(label)); break;
+            case 'once': e.once(ev, fn(label)); break;
+            case 'prepend': e.prependListener(ev, fn(label)); break;
+            case 'prependOnce': e.prependOnceListener(ev, fn(label)); break;
+            case 'off': e.off(ev, fn(label)); break;
+            case 'removeAll': e.removeAllListeners(ev); break;
             case 'offDuring':
-              fns[label] = () => { calls.push(label); c.off(channel, fn(extra)); };
-              c.on(channel, fns[label]);
+              fns[label] = () => { calls.push(label); e.off(ev, fn(extra)); };
+              e.on(ev, fns[label]);
               break;
             case 'addDuring':
-              fns[label] = () => { calls.push(label); c.on(channel, fn(extra)); };
-              c.on(channel, fns[label]);
+              fns[label] = () => { calls.push(label); e.on(ev, fn(extra)); };
+              e.on(ev, fns[label]);
               break;
-            case 'emit': {
+            case 'emit':
               calls = [];
-              const done = new Promise((resolve) => { release = resolve; });
-              c.send(channel);
-              c.send(barrier);
-              await done;
+              await emit(ev);
               emits.push(calls);
               break;
-            }
             case 'count':
-              if (c.listenerCount(channel) !== label) errors.push(`listenerCount = ${c.listenerCount(channel)}, want ${label}`);
+              if (e.listenerCount(ev) !== label) errors.push(`listenerCount = ${e.listenerCount(ev)}, want ${label}`);
               break;
             default:
               errors.push(`unknown step ${op}`);
           }
         }
-        c.removeAllListeners(barrier);
         out[tc.name] = { emits, errors };
       }
+      return out;
+    },
+    // runEmitterCases plays the table through client name: each emit is a
+    // send on the case's channel, followed by a send on a barrier channel
+    // whose arrival says that the emit's listeners have run.
+    async runEmitterCases(name, cases) {
+      const c = clients[name];
+      const barrier = 'emitter/barrier';
+      let release = null;
+      c.on(barrier, () => release());
+      const out = await this.playEmitterCases(cases, () => c, (ev) => {
+        const done = new Promise((resolve) => { release = resolve; });
+        c.send(ev);
+        c.send(barrier);
+        return done;
+      });
+      c.removeAllListeners(barrier);
       return out;
     },
     // settle runs a request and returns how it settled, as JSON.
