@@ -3,12 +3,14 @@ package hub_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ipcbus/ipcbus/hub"
 	"github.com/ipcbus/ipcbus/hub/hubtest"
+	"github.com/ipcbus/ipcbus/nativeclient"
 	"github.com/ipcbus/ipcbus/shared/bus"
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
@@ -95,20 +97,39 @@ func TestBadInputClosesOnlyTheOffender(t *testing.T) {
 	}
 }
 
+// TestBadTokenIsRefused: on TCP, a hello without the token, or with
+// another, is refused; the engine surfaces the reason as an error.
 func TestBadTokenIsRefused(t *testing.T) {
-	h := hubtest.Start(t, hub.Config{Token: "secret"})
-	r := dialRaw(t, h)
-	r.write(wire.Frame{Kind: wire.KindHello, Body: body(t, wire.Hello{Version: wire.Version, Token: "guess"})})
-	r.expectClose(wire.CloseUnauthorized)
-	// The engine surfaces the reason as an error.
-	_, err := nativeDial(h, &bus.Options{Token: "guess"})
+	h := hubtest.Start(t, hub.Config{TCPAddr: "127.0.0.1:0", UnixPath: filepath.Join(t.TempDir(), "hub.sock"), Token: "secret"})
+	for _, token := range []string{"guess", ""} {
+		r := dialRawOn(t, h, "tcp")
+		r.write(wire.Frame{Kind: wire.KindHello, Body: body(t, wire.Hello{Version: wire.Version, Token: token})})
+		r.expectClose(wire.CloseUnauthorized)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := nativeclient.Dial(ctx, h.Addr("tcp"), &bus.Options{Token: "guess"})
 	var ce *wire.CloseError
 	if !errors.As(err, &ce) || ce.Code != wire.CloseUnauthorized {
 		t.Fatalf("dial with a bad token: %v", err)
 	}
-	c, err := nativeDial(h, &bus.Options{Token: "secret"})
+	for _, addr := range []string{h.ConnectAddr("tcp"), h.Addr("tcp") + "?token=secret"} {
+		c, err := nativeclient.Dial(ctx, addr, nil)
+		if err != nil {
+			t.Fatalf("dial %s: %v", addr, err)
+		}
+		c.Close()
+	}
+	t.Setenv(nativeclient.EnvToken, "secret")
+	c, err := nativeclient.Dial(ctx, h.Addr("tcp"), nil)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("dial with $%s: %v", nativeclient.EnvToken, err)
+	}
+	c.Close()
+	// On the Unix socket the user is the credential: no token needed.
+	c, err = nativeclient.Dial(ctx, h.Addr("unix"), nil)
+	if err != nil {
+		t.Fatalf("unix without token: %v", err)
 	}
 	c.Close()
 }

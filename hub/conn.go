@@ -29,8 +29,12 @@ type conn struct {
 	since  time.Time
 	t      transport
 
+	credPID int              // the peer's pid from its credentials (Unix sockets), else 0
+	refusal *wire.CloseError // set at accept: closed with it before hello
+
 	// Set by the reader at hello, under h.router.mu.
-	process wire.Process
+	process  wire.Process
+	welcomed atomic.Bool
 
 	// Guarded by h.router.mu; written only by this conn's reader goroutine.
 	peers    map[uint64]*peer
@@ -58,19 +62,22 @@ type conn struct {
 }
 
 // serveConn starts the goroutines of a new connection, or closes it when
-// the hub is shutting down.
-func (h *Hub) serveConn(kind, remote string, t transport) {
+// the hub is shutting down. pid is the peer's from its credentials (0:
+// unknown); a connection with a refusal is closed with it before hello.
+func (h *Hub) serveConn(kind, remote string, t transport, pid int, refusal *wire.CloseError) {
 	c := &conn{
-		h:      h,
-		id:     h.nextConn.Add(1),
-		kind:   kind,
-		remote: remote,
-		since:  time.Now(),
-		t:      t,
-		peers:  make(map[uint64]*peer),
-		asked:  make(map[uint64]uint64),
-		ports:  make(map[uint64]*relay),
-		wake:   make(chan struct{}, 1),
+		h:       h,
+		id:      h.nextConn.Add(1),
+		kind:    kind,
+		remote:  remote,
+		since:   time.Now(),
+		t:       t,
+		credPID: pid,
+		refusal: refusal,
+		peers:   make(map[uint64]*peer),
+		asked:   make(map[uint64]uint64),
+		ports:   make(map[uint64]*relay),
+		wake:    make(chan struct{}, 1),
 	}
 	c.lastRead.Store(time.Now().UnixNano())
 	h.mu.Lock()
@@ -260,15 +267,31 @@ func (c *conn) setReason(code wire.CloseCode, reason string) {
 }
 
 func (c *conn) readLoop() {
+	c.teardown(c.serve())
+}
+
+// serve handshakes, then reads frames until the connection ends.
+func (c *conn) serve() error {
+	if c.refusal != nil {
+		c.closeWith(c.refusal.Code, c.refusal.Reason)
+		return c.refusal
+	}
+	if n := c.h.pendingHello.Add(1); n > int64(c.h.cfg.MaxPendingHello) {
+		c.h.pendingHello.Add(-1)
+		err := fault(wire.CloseLimit, "over %d connections waiting for hello", c.h.cfg.MaxPendingHello)
+		c.closeWith(wire.CloseLimit, err.(*wire.CloseError).Reason)
+		return err
+	}
 	hsTimer := time.AfterFunc(c.h.cfg.HandshakeTimeout, func() {
 		c.closeWith(wire.CloseHandshakeTimeout, fmt.Sprintf("no hello within %v", c.h.cfg.HandshakeTimeout))
 	})
 	err := c.handshake()
 	hsTimer.Stop()
-	if err == nil {
-		err = c.readFrames()
+	c.h.pendingHello.Add(-1)
+	if err != nil {
+		return err
 	}
-	c.teardown(err)
+	return c.readFrames()
 }
 
 func (c *conn) readFrames() error {
@@ -341,13 +364,21 @@ func (c *conn) handshake() error {
 		c.closeWith(wire.CloseVersion, reason)
 		return errors.New(reason)
 	}
-	if c.h.cfg.Token != "" && !tokenEqual(hello.Token, c.h.cfg.Token) {
+	// A Unix socket's peer was authenticated by its user at accept; TCP and
+	// WebSocket connections present the token (a WebSocket also did in its
+	// upgrade URL).
+	if c.kind != "unix" && !tokenEqual(hello.Token, c.h.token) {
 		c.closeWith(wire.CloseUnauthorized, "bad token")
 		return errors.New("bad token")
 	}
+	if c.credPID != 0 {
+		hello.Process.PID = c.credPID // the kernel's word, not the peer's
+	}
+	c.t.SetMaxFrame(c.h.cfg.MaxFrameBytes)
 	c.h.router.mu.Lock() // State reads it under the router's lock
 	c.process = hello.Process
 	c.h.router.mu.Unlock()
+	c.welcomed.Store(true)
 	body := wire.AppendWelcome(nil, wire.Welcome{
 		Version:        wire.Version,
 		MaxFrameBytes:  c.h.cfg.MaxFrameBytes,
@@ -389,6 +420,16 @@ func (c *conn) teardown(err error) {
 	code, reason := c.code, c.reason
 	c.omu.Unlock()
 	attrs := []any{"conn", c.id, "transport", c.kind, "remote", c.remote}
+	if !c.welcomed.Load() && code != wire.CloseShutdown {
+		// Refused before hello: counted, not logged line by line.
+		what := code.String()
+		if code == 0 || code == wire.CloseNormal {
+			what = "closed before hello"
+		}
+		c.h.refusals.add(c.kind, what)
+		c.h.log.Debug("connection refused", append(attrs, "code", uint16(code), "reason", reason, "err", err)...)
+		return
+	}
 	switch {
 	case errors.Is(err, errClientClosed), code == wire.CloseNormal && (errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed)):
 		c.h.log.Debug("connection closed", attrs...)

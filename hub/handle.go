@@ -90,6 +90,9 @@ func (c *conn) onPeerAdd(f *wire.Frame) error {
 	if info.Process == (wire.Process{}) {
 		info.Process = c.process
 	}
+	if c.credPID != 0 {
+		info.Process.PID = c.credPID // a Unix peer's pid is the kernel's word
+	}
 	p := &peer{c: c, subs: make(map[string]struct{})}
 	p.info = wire.Peer{ID: c.h.nextPeer.Add(1), Name: info.Name, Process: info.Process}
 	p.raw = wire.AppendPeer(nil, p.info)
@@ -133,8 +136,11 @@ func (c *conn) onSubscription(f *wire.Frame) error {
 		c.h.router.unsubscribe(p, f.Channel)
 		return nil
 	}
-	if !c.h.router.subscribe(p, f.Channel, c.h.cfg.MaxSubscriptionsPerConn) {
+	switch c.h.router.subscribe(p, f.Channel, c.h.cfg.MaxSubscriptionsPerConn, c.h.cfg.MaxSubscriptionsPerPeer) {
+	case overConnLimit:
 		return fault(wire.CloseLimit, "too many subscriptions on one connection (limit %d)", c.h.cfg.MaxSubscriptionsPerConn)
+	case overPeerLimit:
+		return fault(wire.CloseLimit, "too many subscriptions of one peer (limit %d)", c.h.cfg.MaxSubscriptionsPerPeer)
 	}
 	return nil
 }

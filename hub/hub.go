@@ -21,20 +21,23 @@ type Hub struct {
 	log *slog.Logger
 
 	mu        sync.Mutex
-	listeners map[string]net.Listener // by kind: "unix", "tcp"
+	listeners map[string]*guardedListener // by kind: "unix", "tcp", "ws"
+	tokenFile bool                        // written by Listen, removed by Shutdown
 	conns     map[*conn]struct{}
 	closing   bool
 	quit      chan struct{} // closed by Shutdown
 	wg        sync.WaitGroup
 
-	nextConn atomic.Uint64
-	nextPeer atomic.Uint64
+	nextConn     atomic.Uint64
+	nextPeer     atomic.Uint64
+	pendingHello atomic.Int64 // connections that have not said hello yet
+	refusals     refusals
 
 	router   router
 	requests requests
 	ports    ports
 	services services     // services seen starting (services.go)
-	wsToken  string       // required by WebSocket upgrades
+	token    string       // required of TCP and WebSocket connections
 	origins  []string     // browser origins allowed to upgrade
 	http     *http.Server // the WebSocket listener's server
 	self     []byte       // the hub's own peer, encoded, as the sender of its answers
@@ -49,12 +52,12 @@ func New(cfg Config) (*Hub, error) {
 	h := &Hub{
 		cfg:       cfg,
 		log:       cfg.Logger.With("hub", cfg.Name),
-		listeners: make(map[string]net.Listener),
+		listeners: make(map[string]*guardedListener),
 		conns:     make(map[*conn]struct{}),
 		quit:      make(chan struct{}),
 	}
-	if h.wsToken = cfg.Token; h.wsToken == "" && cfg.WSAddr != "" {
-		h.wsToken = randomToken()
+	if h.token = cfg.Token; h.token == "" {
+		h.token = randomToken()
 	}
 	h.router.init()
 	h.requests.init()
@@ -74,44 +77,71 @@ func (h *Hub) Listen() error {
 	if len(h.listeners) > 0 {
 		return nil
 	}
+	if err := h.listenLocked(); err != nil {
+		h.closeListenersLocked()
+		return err
+	}
+	return nil
+}
+
+func (h *Hub) listenLocked() error {
 	if h.cfg.UnixPath != "" {
 		l, err := listenUnix(h.cfg.UnixPath)
 		if err != nil {
 			return err
 		}
-		h.listeners["unix"] = l
+		h.listeners["unix"] = h.guard("unix", l)
 	}
 	if h.cfg.TCPAddr != "" {
-		l, err := listenTCP(h.cfg.TCPAddr)
+		l, err := h.listenTCP("tcp", h.cfg.TCPAddr)
 		if err != nil {
-			h.closeListenersLocked()
 			return err
 		}
-		h.listeners["tcp"] = l
+		h.listeners["tcp"] = h.guard("tcp", l)
 	}
 	if h.cfg.WSAddr != "" {
-		l, err := listenTCP(h.cfg.WSAddr)
+		l, err := h.listenTCP("ws", h.cfg.WSAddr)
 		if err != nil {
-			h.closeListenersLocked()
 			return err
 		}
-		h.listeners["ws"] = l
+		h.listeners["ws"] = h.guard("ws", l)
 		h.http = h.newHTTPServer(l.Addr().(*net.TCPAddr).Port)
 	}
-	return nil
+	return h.writeTokenFileLocked()
 }
 
 // Addr returns the address a listener is bound to ("unix", "tcp" or "ws"),
 // as "unix:/path", "tcp:127.0.0.1:PORT" or "ws:127.0.0.1:PORT", or "" when
-// that listener is not bound.
+// that listener is not bound. ConnectAddr adds the token.
 func (h *Hub) Addr(kind string) string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	return h.addrLocked(kind)
+}
+
+func (h *Hub) addrLocked(kind string) string {
 	l := h.listeners[kind]
 	if l == nil {
 		return ""
 	}
 	return kind + ":" + l.Addr().String()
+}
+
+// ConnectAddr returns the address a client is given to connect to a
+// listener, as nativeclient.Dial takes it: "unix:/path",
+// "tcp:127.0.0.1:PORT?token=T" or the WebSocket URL (WSURL); "" when that
+// listener is not bound.
+func (h *Hub) ConnectAddr(kind string) string {
+	switch kind {
+	case "ws":
+		return h.WSURL()
+	case "tcp":
+		if a := h.Addr(kind); a != "" {
+			return a + "?token=" + h.token
+		}
+		return ""
+	}
+	return h.Addr(kind)
 }
 
 // Serve accepts connections until ctx is done or Shutdown is called. When
@@ -130,6 +160,7 @@ func (h *Hub) Serve(ctx context.Context) error {
 		h.goTrackedLocked(func() { h.acceptLoop(kind, l) })
 	}
 	h.goTrackedLocked(h.pingLoop)
+	h.goTrackedLocked(h.refusalLog)
 	h.mu.Unlock()
 	h.log.Info("hub serving", "unix", h.Addr("unix"), "tcp", h.Addr("tcp"), "ws", h.Addr("ws"))
 	select {
@@ -159,6 +190,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	h.closing = true
 	close(h.quit)
 	h.closeListenersLocked()
+	h.removeTokenFileLocked()
 	conns := make([]*conn, 0, len(h.conns))
 	for c := range h.conns {
 		conns = append(conns, c)
@@ -204,25 +236,13 @@ func (h *Hub) goTrackedLocked(fn func()) bool {
 	return true
 }
 
-func (h *Hub) acceptLoop(kind string, l net.Listener) {
-	for {
-		nc, err := l.Accept()
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			select {
-			case <-h.quit:
-			default:
-				h.log.Error("accept failed", "listener", kind, "err", err)
-			}
-			return
-		}
-		if tc, ok := nc.(*net.TCPConn); ok {
-			tc.SetNoDelay(true)
-		}
-		h.serveConn(kind, nc.RemoteAddr().String(), newStreamTransport(nc, h.cfg))
+// isClosing reports whether Shutdown began.
+func (h *Hub) isClosing() bool {
+	select {
+	case <-h.quit:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -20,10 +20,17 @@ type raw struct {
 	nc net.Conn
 }
 
+// dialRaw connects to h's Unix socket.
 func dialRaw(t *testing.T, h *hub.Hub) *raw {
 	t.Helper()
-	addr := strings.TrimPrefix(h.Addr("unix"), "unix:")
-	nc, err := net.Dial("unix", addr)
+	return dialRawOn(t, h, "unix")
+}
+
+// dialRawOn connects to h's listener kind ("unix" or "tcp").
+func dialRawOn(t *testing.T, h *hub.Hub, kind string) *raw {
+	t.Helper()
+	addr := strings.TrimPrefix(h.Addr(kind), kind+":")
+	nc, err := net.Dial(kind, addr)
 	if err != nil {
 		t.Fatal(err)
 	}

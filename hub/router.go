@@ -40,16 +40,26 @@ func (r *router) init() {
 	r.peers = make(map[uint64]*peer)
 }
 
-// subscribe adds p to channel; it reports false when p's connection is at
-// its subscription limit. Subscribing twice is one subscription.
-func (r *router) subscribe(p *peer, channel string, limit int) bool {
+// Results of subscribe.
+const (
+	subscribed = iota
+	overConnLimit
+	overPeerLimit
+)
+
+// subscribe adds p to channel, unless p's connection is at connLimit
+// subscriptions or p at peerLimit. Subscribing twice is one subscription.
+func (r *router) subscribe(p *peer, channel string, connLimit, peerLimit int) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := p.subs[channel]; ok {
-		return true
+		return subscribed
 	}
-	if p.c.subCount >= limit {
-		return false
+	if p.c.subCount >= connLimit {
+		return overConnLimit
+	}
+	if len(p.subs) >= peerLimit {
+		return overPeerLimit
 	}
 	rt := r.channels[channel]
 	if rt == nil {
@@ -66,7 +76,7 @@ func (r *router) subscribe(p *peer, channel string, limit int) bool {
 	cs.peers = append(cs.peers, p)
 	p.subs[channel] = struct{}{}
 	p.c.subCount++
-	return true
+	return subscribed
 }
 
 func (r *router) unsubscribe(p *peer, channel string) {

@@ -16,6 +16,7 @@ type nullTransport struct{}
 func (nullTransport) ReadFrame() ([]byte, error)        { return nil, io.EOF }
 func (nullTransport) WriteFrames([]wire.OutFrame) error { return nil }
 func (nullTransport) Close() error                      { return nil }
+func (nullTransport) SetMaxFrame(int)                   {}
 
 func benchHub(b *testing.B) *Hub {
 	h, err := New(Config{TCPAddr: ":0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -44,7 +45,7 @@ func BenchmarkRouterMatch(b *testing.B) {
 		c := benchConn(h)
 		p := benchPeer(h, c)
 		for j := 0; j < 100; j++ {
-			h.router.subscribe(p, fmt.Sprintf("channel/%d/%d", i, j), 1<<20)
+			h.router.subscribe(p, fmt.Sprintf("channel/%d/%d", i, j), 1<<20, 1<<20)
 		}
 	}
 	var buf [8]delivery
@@ -70,7 +71,7 @@ func BenchmarkFanOut(b *testing.B) {
 			var conns []*conn
 			for i := 0; i < n; i++ {
 				c := benchConn(h)
-				h.router.subscribe(benchPeer(h, c), "fan", 1<<20)
+				h.router.subscribe(benchPeer(h, c), "fan", 1<<20, 1<<20)
 				conns = append(conns, c)
 			}
 			src := benchConn(h)

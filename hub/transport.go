@@ -12,9 +12,10 @@ import (
 type transport interface {
 	ReadFrame() ([]byte, error) // in memory the hub may keep: payloads are forwarded from it
 	WriteFrames(frames []wire.OutFrame) error
+	SetMaxFrame(n int) // raised from Config.MaxHelloBytes once the connection said hello
 	Close() error
 }
 
 func newStreamTransport(nc net.Conn, cfg Config) transport {
-	return stream.New(nc, cfg.MaxFrameBytes, cfg.WriteTimeout)
+	return stream.New(nc, cfg.MaxHelloBytes, cfg.WriteTimeout)
 }

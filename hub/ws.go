@@ -4,20 +4,19 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/coder/websocket"
 	"github.com/ipcbus/ipcbus/shared/stream"
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
-// Token returns the token WebSocket upgrades must carry (?token=): the
-// configured one, or the one generated at New. Empty without a WebSocket
-// listener and a configured token.
-func (h *Hub) Token() string { return h.wsToken }
+// maxHeaderBytes bounds the request headers of the WebSocket listener.
+const maxHeaderBytes = 16 << 10
 
 func randomToken() string {
 	b := make([]byte, 16)
@@ -48,9 +47,14 @@ func (h *Hub) newHTTPServer(port int) *http.Server {
 	}
 	h.origins = origins
 	return &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          nil,
+		Handler: mux,
+		// A connection that is not upgraded holds a file descriptor of the
+		// hub's: it has HandshakeTimeout to send its headers, and is closed
+		// when idle for as long.
+		ReadHeaderTimeout: h.cfg.HandshakeTimeout,
+		IdleTimeout:       h.cfg.HandshakeTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          log.New(io.Discard, "", 0),
 	}
 }
 
@@ -64,14 +68,16 @@ func (h *Hub) originAllowed(origin string) bool {
 }
 
 // serveWS checks the token, the Origin and the subprotocol before the
-// upgrade, answering 403 to anything else, then serves the connection like
-// any other.
+// upgrade, answering 403 to anything else and closing that connection
+// (no keep-alive for a refused client), then serves the connection like
+// any other. Refusals are counted in the refusal log.
 func (h *Hub) serveWS(w http.ResponseWriter, r *http.Request) {
 	refuse := func(why string) {
-		h.log.Warn("websocket refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "reason", why)
+		h.refusals.add("ws", why)
+		w.Header().Set("Connection", "close")
 		http.Error(w, "ipcbus: "+why, http.StatusForbidden)
 	}
-	if !tokenEqual(r.URL.Query().Get("token"), h.wsToken) {
+	if !tokenEqual(r.URL.Query().Get("token"), h.token) {
 		refuse("bad token")
 		return
 	}
@@ -88,10 +94,10 @@ func (h *Hub) serveWS(w http.ResponseWriter, r *http.Request) {
 		InsecureSkipVerify: true, // the Origin was checked above
 	})
 	if err != nil {
-		h.log.Warn("websocket upgrade failed", "remote", r.RemoteAddr, "err", err)
+		h.refusals.add("ws", "upgrade failed")
 		return
 	}
-	h.serveConn("ws", r.RemoteAddr, stream.NewWS(ws, h.cfg.MaxFrameBytes, h.cfg.WriteTimeout))
+	h.serveConn("ws", r.RemoteAddr, stream.NewWS(ws, h.cfg.MaxHelloBytes, h.cfg.WriteTimeout), 0, nil)
 }
 
 func subprotocols(r *http.Request) []string {
@@ -111,5 +117,5 @@ func (h *Hub) WSURL() string {
 	if a == "" {
 		return ""
 	}
-	return "ws://" + strings.TrimPrefix(a, "ws:") + "/ws?token=" + h.wsToken
+	return "ws://" + strings.TrimPrefix(a, "ws:") + "/ws?token=" + h.token
 }

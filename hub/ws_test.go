@@ -94,7 +94,7 @@ func TestWebSocketPeersReachNativePeers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer renderer.Close()
-	native, err := nativeclient.Dial(ctx, h.Addr("tcp"), &bus.Options{Name: "native"})
+	native, err := nativeclient.Dial(ctx, h.ConnectAddr("tcp"), &bus.Options{Name: "native"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,14 +4,20 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 )
 
 // EnvAddr is the environment variable that gives child processes the hub's
-// address, as electron-common-ipc's processes find their broker.
+// address, as electron-common-ipc's processes find their broker. It may
+// carry the token: "tcp:127.0.0.1:50494?token=T".
 const EnvAddr = "IPCBUS_ADDR"
+
+// EnvToken is the environment variable that gives a client the token of a
+// TCP or WebSocket listener when its address does not carry one.
+const EnvToken = "IPCBUS_TOKEN"
 
 // DefaultTCPPort is the port `ipcbus serve` listens on by default.
 const DefaultTCPPort = 50494
@@ -26,14 +32,29 @@ func DefaultUnixPath() string {
 	return filepath.Join(os.TempDir(), fmt.Sprintf("ipcbus-%d", os.Getuid()), "ipcbus.sock")
 }
 
+// DefaultTokenPath is the token file of a hub on DefaultUnixPath: where a
+// client of the hub's user finds the token of its TCP and WebSocket
+// listeners without being told (see hub.Config.TokenFile).
+func DefaultTokenPath() string { return DefaultUnixPath() + ".token" }
+
 // Addr is a parsed hub address.
 type Addr struct {
 	Network string // "unix", "tcp" or "ws"
 	Address string // a path, host:port, or for "ws" the whole ws:// URL
+	Token   string // from "?token=T" ("tcp" and "ws")
 }
 
+// String returns the address without its token, for messages.
 func (a Addr) String() string {
 	if a.Network == "ws" {
+		if u, err := url.Parse(a.Address); err == nil {
+			q := u.Query()
+			if q.Has("token") {
+				q.Del("token")
+				u.RawQuery = q.Encode()
+			}
+			return u.String()
+		}
 		return a.Address
 	}
 	return a.Network + ":" + a.Address
@@ -41,8 +62,9 @@ func (a Addr) String() string {
 
 // ParseAddr parses a hub address: "unix:/path", "tcp:host:port", a
 // WebSocket URL "ws://host:port/ws?token=T", a bare port number (TCP on
-// 127.0.0.1), a bare "host:port", or a bare path. An empty address means
-// $IPCBUS_ADDR, else DefaultUnixPath.
+// 127.0.0.1), a bare "host:port", or a bare path. TCP forms may end in
+// "?token=T", as the hub prints them. An empty address means $IPCBUS_ADDR,
+// else DefaultUnixPath.
 func ParseAddr(s string) (Addr, error) {
 	if s == "" {
 		s = os.Getenv(EnvAddr)
@@ -52,7 +74,11 @@ func ParseAddr(s string) (Addr, error) {
 	}
 	switch {
 	case strings.HasPrefix(s, "ws://"), strings.HasPrefix(s, "wss://"):
-		return Addr{Network: "ws", Address: s}, nil
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" {
+			return Addr{}, fmt.Errorf("ipcbus: address: bad WebSocket URL %q", s)
+		}
+		return Addr{Network: "ws", Address: s, Token: u.Query().Get("token")}, nil
 	case strings.HasPrefix(s, "unix:"):
 		p := strings.TrimPrefix(s, "unix:")
 		if p == "" {
@@ -61,6 +87,9 @@ func ParseAddr(s string) (Addr, error) {
 		return Addr{Network: "unix", Address: p}, nil
 	case strings.HasPrefix(s, "tcp:"):
 		return tcpAddr(strings.TrimPrefix(s, "tcp:"))
+	}
+	if hp, _, ok := strings.Cut(s, "?"); ok && !strings.ContainsRune(hp, '/') {
+		return tcpAddr(s) // a port or host:port with its token
 	}
 	if _, err := strconv.ParseUint(s, 10, 16); err == nil {
 		return Addr{Network: "tcp", Address: "127.0.0.1:" + s}, nil
@@ -71,7 +100,17 @@ func ParseAddr(s string) (Addr, error) {
 	return tcpAddr(s)
 }
 
+// tcpAddr parses "host:port", ":port" or "port", then "?token=T".
 func tcpAddr(s string) (Addr, error) {
+	s, query, hasQuery := strings.Cut(s, "?")
+	var token string
+	if hasQuery {
+		q, err := url.ParseQuery(query)
+		if err != nil || !q.Has("token") || len(q) != 1 {
+			return Addr{}, fmt.Errorf("ipcbus: address %q: want ?token=T after host:port", s)
+		}
+		token = q.Get("token")
+	}
 	if _, err := strconv.ParseUint(s, 10, 16); err == nil {
 		s = "127.0.0.1:" + s
 	}
@@ -85,5 +124,5 @@ func tcpAddr(s string) (Addr, error) {
 	if i == 0 {
 		s = "127.0.0.1" + s
 	}
-	return Addr{Network: "tcp", Address: s}, nil
+	return Addr{Network: "tcp", Address: s, Token: token}, nil
 }

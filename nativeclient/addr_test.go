@@ -1,22 +1,27 @@
 package nativeclient
 
 import (
+	"strings"
 	"testing"
 )
 
 func TestParseAddr(t *testing.T) {
 	t.Setenv(EnvAddr, "")
 	cases := map[string]Addr{
-		"unix:/run/x.sock":       {"unix", "/run/x.sock"},
-		"/run/x.sock":            {"unix", "/run/x.sock"},
-		"x.sock":                 {"unix", "x.sock"},
-		"tcp:127.0.0.1:50494":    {"tcp", "127.0.0.1:50494"},
-		"tcp:50494":              {"tcp", "127.0.0.1:50494"},
-		"tcp::50494":             {"tcp", "127.0.0.1:50494"},
-		"50494":                  {"tcp", "127.0.0.1:50494"},
-		"localhost:50494":        {"tcp", "localhost:50494"},
-		"ws://127.0.0.1:1/ws?t=": {"ws", "ws://127.0.0.1:1/ws?t="},
-		"":                       {"unix", DefaultUnixPath()},
+		"unix:/run/x.sock":                 {"unix", "/run/x.sock", ""},
+		"/run/x.sock":                      {"unix", "/run/x.sock", ""},
+		"x.sock":                           {"unix", "x.sock", ""},
+		"tcp:127.0.0.1:50494":              {"tcp", "127.0.0.1:50494", ""},
+		"tcp:50494":                        {"tcp", "127.0.0.1:50494", ""},
+		"tcp::50494":                       {"tcp", "127.0.0.1:50494", ""},
+		"50494":                            {"tcp", "127.0.0.1:50494", ""},
+		"localhost:50494":                  {"tcp", "localhost:50494", ""},
+		"tcp:127.0.0.1:50494?token=ab12":   {"tcp", "127.0.0.1:50494", "ab12"},
+		"50494?token=ab12":                 {"tcp", "127.0.0.1:50494", "ab12"},
+		"ws://127.0.0.1:1/ws?t=":           {"ws", "ws://127.0.0.1:1/ws?t=", ""},
+		"ws://127.0.0.1:1/ws?token=ab12":   {"ws", "ws://127.0.0.1:1/ws?token=ab12", "ab12"},
+		"":                                 {"unix", DefaultUnixPath(), ""},
+		"tcp:127.0.0.1:50494?token=a%2Bb=": {"tcp", "127.0.0.1:50494", "a+b="},
 	}
 	for in, want := range cases {
 		got, err := ParseAddr(in)
@@ -24,13 +29,26 @@ func TestParseAddr(t *testing.T) {
 			t.Errorf("ParseAddr(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"unix:", "tcp:host", "tcp:host:port"} {
+	for _, bad := range []string{"unix:", "tcp:host", "tcp:host:port", "tcp:127.0.0.1:1?tok=x", "tcp:127.0.0.1:1?token=x&more=y", "ws://"} {
 		if _, err := ParseAddr(bad); err == nil {
 			t.Errorf("ParseAddr(%q) accepted", bad)
 		}
 	}
-	t.Setenv(EnvAddr, "tcp:127.0.0.1:7")
-	if got, _ := ParseAddr(""); got != (Addr{"tcp", "127.0.0.1:7"}) {
+	t.Setenv(EnvAddr, "tcp:127.0.0.1:7?token=t")
+	if got, _ := ParseAddr(""); got != (Addr{"tcp", "127.0.0.1:7", "t"}) {
 		t.Errorf("the environment's address was not used: %v", got)
+	}
+}
+
+// TestAddrStringLeavesTheTokenOut: addresses appear in error messages.
+func TestAddrStringLeavesTheTokenOut(t *testing.T) {
+	for _, in := range []string{"tcp:127.0.0.1:50494?token=secret", "ws://127.0.0.1:1/ws?token=secret"} {
+		a, err := ParseAddr(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := a.String(); s == "" || strings.Contains(s, "secret") {
+			t.Errorf("%q prints as %q", in, s)
+		}
 	}
 }

@@ -14,15 +14,25 @@ import (
 // considered gone.
 const writeTimeout = 10 * time.Second
 
-// Dialer returns a bus.Dialer for addr (see ParseAddr).
+// Dialer returns a bus.Dialer for addr (see ParseAddr). A WebSocket URL
+// without a token gets the one New finds (see New).
 func Dialer(addr string) (bus.Dialer, error) {
 	a, err := ParseAddr(addr)
 	if err != nil {
 		return nil, err
 	}
+	return a.dialer(a.token()), nil
+}
+
+func (a Addr) dialer(token string) bus.Dialer {
 	return func(ctx context.Context) (bus.Transport, error) {
-		if a.Network == "ws" {
-			return dialWS(ctx, a.Address)
+		switch a.Network {
+		case "ws":
+			return dialWS(ctx, withToken(a.Address, token))
+		case "unix":
+			if err := checkSocket(a.Address); err != nil {
+				return nil, err
+			}
 		}
 		var d net.Dialer
 		nc, err := d.DialContext(ctx, a.Network, a.Address)
@@ -34,13 +44,21 @@ func Dialer(addr string) (bus.Dialer, error) {
 		}
 		// The engine raises the read limit to the hub's once welcomed.
 		return stream.New(nc, wire.DefaultMaxFrameBytes+wire.FrameOverheadBytes, writeTimeout), nil
-	}, nil
+	}
 }
 
 // New returns a client for the hub at addr that connects on Connect.
 // Listeners may be added before. opts may be nil.
+//
+// On TCP and WebSocket addresses the client presents a token: opts.Token,
+// else the address's (?token=T), else $IPCBUS_TOKEN, else the one the
+// hub on the default socket wrote for its listeners (DefaultTokenPath),
+// when that file is this user's and lists the address. On a Unix socket
+// the hub knows the client's user from the kernel; the client connects
+// only to a socket in a folder no one but its owner may write, and to the
+// default socket only in a folder of its own user.
 func New(addr string, opts *bus.Options) (*bus.Client, error) {
-	dial, err := Dialer(addr)
+	a, err := ParseAddr(addr)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +66,10 @@ func New(addr string, opts *bus.Options) (*bus.Client, error) {
 	if opts != nil {
 		o = *opts
 	}
-	return bus.NewClient(dial, o), nil
+	if o.Token == "" {
+		o.Token = a.token()
+	}
+	return bus.NewClient(a.dialer(o.Token), o), nil
 }
 
 // Dial returns a client connected to the hub at addr. A ctx without

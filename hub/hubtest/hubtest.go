@@ -60,13 +60,13 @@ func Start(t testing.TB, cfg hub.Config) *hub.Hub {
 	return h
 }
 
-// Addr returns the hub's Unix address, or its TCP one when it has no Unix
-// listener.
+// Addr returns the hub's Unix address, or its TCP one with the token when
+// it has no Unix listener.
 func Addr(h *hub.Hub) string {
 	if a := h.Addr("unix"); a != "" {
 		return a
 	}
-	return h.Addr("tcp")
+	return h.ConnectAddr("tcp")
 }
 
 // Dial connects a client named name to h and closes it at cleanup.

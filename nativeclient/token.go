@@ -1,0 +1,87 @@
+package nativeclient
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ipcbus/ipcbus/internal/private"
+	"github.com/ipcbus/ipcbus/internal/tokenfile"
+)
+
+// token returns the token a client presents on a, when the caller gave
+// none: the address's own (?token=), else $IPCBUS_TOKEN, else the one in
+// the hub's token file at DefaultTokenPath when that file is this user's
+// alone and lists a's listener. On a Unix socket no token is sent: the hub
+// knows its peer's user from the kernel.
+func (a Addr) token() string {
+	if a.Network == "unix" {
+		return ""
+	}
+	if a.Token != "" {
+		return a.Token
+	}
+	if t := os.Getenv(EnvToken); t != "" {
+		return t
+	}
+	listener := a.listener()
+	if listener == "" {
+		return ""
+	}
+	f, err := tokenfile.Read(DefaultTokenPath())
+	if err != nil || !f.For(listener) {
+		return ""
+	}
+	return f.Token
+}
+
+// listener names a's listener as a token file lists it: "tcp:host:port" or
+// "ws:host:port".
+func (a Addr) listener() string {
+	switch a.Network {
+	case "tcp":
+		return "tcp:" + a.Address
+	case "ws":
+		if u, err := url.Parse(a.Address); err == nil {
+			return "ws:" + u.Host
+		}
+	}
+	return ""
+}
+
+// withToken returns a WebSocket URL that carries token.
+func withToken(wsURL, token string) string {
+	u, err := url.Parse(wsURL)
+	if err != nil || token == "" {
+		return wsURL
+	}
+	q := u.Query()
+	q.Set("token", token)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// ErrUntrustedSocket is returned for a Unix socket a client will not
+// connect to: one in a folder that group or others may write (whoever can
+// write it could have put their own socket there, to receive what the
+// client says), or, for the default socket, in a folder of another user.
+var ErrUntrustedSocket = errors.New("ipcbus: untrusted socket folder")
+
+// checkSocket checks the folder of the Unix socket at path.
+func checkSocket(path string) error {
+	owner := private.AnyOwner // a hub of another user may admit this one (--allow-uid)
+	if path == DefaultUnixPath() {
+		owner = os.Getuid()
+	}
+	dir := filepath.Dir(path)
+	if err := private.Dir(dir, owner); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("ipcbus: no hub at %s: %w", path, err)
+		}
+		return fmt.Errorf("%w: %s %s", ErrUntrustedSocket, dir, strings.TrimSpace(err.Error()))
+	}
+	return nil
+}
