@@ -3,10 +3,10 @@ package nativeclient
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/ipcbus/ipcbus/internal/private"
 	"github.com/ipcbus/ipcbus/internal/tokenfile"
@@ -78,10 +78,11 @@ func checkSocket(path string) error {
 	}
 	dir := filepath.Dir(path)
 	if err := private.Dir(dir, owner); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("ipcbus: no hub at %s: %w", path, err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("ipcbus: socket folder: %w", err)
 		}
-		return fmt.Errorf("%w: %s %s", ErrUntrustedSocket, dir, strings.TrimSpace(err.Error()))
+		return fmt.Errorf("%w: %s %v", ErrUntrustedSocket, dir, err)
 	}
 	return nil
 }

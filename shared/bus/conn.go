@@ -218,6 +218,14 @@ func (c *Conn) greet(t Transport) (wire.Welcome, error) {
 		return w, err
 	}
 	if err := t.WriteFrames([]wire.OutFrame{{Head: hello}}); err != nil {
+		// A hub that refuses a connection at once (a user it does not
+		// admit, a limit) may close it before it reads hello: its reason
+		// can still be waiting to be read.
+		if b, rerr := t.ReadFrame(); rerr == nil {
+			if f, derr := wire.Decode(b); derr == nil && f.Kind == wire.KindClose {
+				return w, fmt.Errorf("ipcbus: connect: %w", closeFrameError(&f))
+			}
+		}
 		return w, fmt.Errorf("ipcbus: connect: %w", err)
 	}
 	b, err := t.ReadFrame()
