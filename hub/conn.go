@@ -287,8 +287,8 @@ func (c *conn) serve() error {
 	})
 	err := c.handshake()
 	hsTimer.Stop()
-	c.h.pendingHello.Add(-1)
 	if err != nil {
+		c.h.pendingHello.Add(-1)
 		return err
 	}
 	return c.readFrames()
@@ -379,6 +379,7 @@ func (c *conn) handshake() error {
 	c.process = hello.Process
 	c.h.router.mu.Unlock()
 	c.welcomed.Store(true)
+	c.h.pendingHello.Add(-1) // before the welcome: a welcomed client finds room at once
 	body := wire.AppendWelcome(nil, wire.Welcome{
 		Version:        wire.Version,
 		MaxFrameBytes:  c.h.cfg.MaxFrameBytes,

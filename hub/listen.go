@@ -47,11 +47,11 @@ func listenUnix(path string) (net.Listener, error) {
 // the socket and receive the clients' hellos.
 var ErrUnsafeSocketDir = errors.New("hub: unsafe socket folder")
 
-// socketDir creates dir with mode 0700 when it does not exist (its parent
-// must), and refuses it when it is not a folder owned by the hub's user, or
+// socketDir creates dir (and its missing parents) with mode 0700 when it
+// does not exist, and refuses it when it is not a folder owned by the hub's user, or
 // when group or others may write it.
 func socketDir(dir string) error {
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("hub: socket folder: %w", err)
 	}
 	if err := private.Dir(dir, os.Getuid()); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ipcbus/ipcbus/hub"
 	"github.com/ipcbus/ipcbus/hub/hubtest"
+	"github.com/ipcbus/ipcbus/nativeclient"
 )
 
 func TestUnixSocketModeStaleAndLive(t *testing.T) {
@@ -101,4 +102,94 @@ func TestServeStopsWithItsContext(t *testing.T) {
 		t.Fatalf("Serve: %v", err)
 	}
 	<-c.Conn().Done()
+}
+
+// TestSquattedSocketFolderIsRefused: a socket folder another user created,
+// or one anyone may write, is refused by the hub and by its clients, so
+// that no one can put a socket of theirs where clients look for the hub's.
+func TestSquattedSocketFolderIsRefused(t *testing.T) {
+	base := t.TempDir()
+	squat := func(name string, mode os.FileMode, uid int) string {
+		dir := filepath.Join(base, name)
+		if err := os.Mkdir(dir, mode); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(dir, mode)
+		if uid != os.Getuid() {
+			if err := os.Chown(dir, uid, -1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return filepath.Join(dir, "ipcbus.sock")
+	}
+	cases := map[string]string{
+		"0777, own": squat("open", 0o777, os.Getuid()),
+		"0770, own": squat("group", 0o770, os.Getuid()),
+	}
+	if os.Getuid() == 0 {
+		cases["0777, another user's"] = squat("other-open", 0o777, 65534)
+		cases["0700, another user's"] = squat("other", 0o700, 65534)
+	}
+	for name, path := range cases {
+		h, err := hub.New(hub.Config{UnixPath: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Listen(); !errors.Is(err, hub.ErrUnsafeSocketDir) {
+			t.Errorf("%s: Listen: %v, want ErrUnsafeSocketDir", name, err)
+		}
+		if _, err := os.Lstat(path); err == nil {
+			t.Errorf("%s: a socket was created", name)
+		}
+	}
+
+	// A client does not talk to a socket there either: here the squatter's.
+	path := cases["0777, own"]
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := nativeclient.Dial(ctx, "unix:"+path, nil); !errors.Is(err, nativeclient.ErrUntrustedSocket) {
+		t.Fatalf("dial into a squatted folder: %v, want ErrUntrustedSocket", err)
+	}
+	l.(*net.UnixListener).SetDeadline(time.Now().Add(50 * time.Millisecond))
+	if c, err := l.Accept(); err == nil {
+		c.Close()
+		t.Fatal("the client connected to the squatter's socket")
+	}
+
+	// A missing folder is created, the user's alone.
+	fresh := filepath.Join(base, "fresh", "sub", "ipcbus.sock")
+	hubtest.Start(t, hub.Config{UnixPath: fresh})
+	fi, err := os.Stat(filepath.Dir(fresh))
+	if err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("created folder: %v %v, want mode 0700", fi.Mode(), err)
+	}
+}
+
+// TestDefaultSocketFolderOfAnotherUser: the default folder
+// ($TMPDIR/ipcbus-UID) made beforehand by another user, with a socket of
+// theirs in it, is refused by clients even though only they may write it.
+func TestDefaultSocketFolderOfAnotherUser(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root, to make a folder of another user")
+	}
+	t.Setenv("XDG_RUNTIME_DIR", "")
+	t.Setenv("TMPDIR", t.TempDir())
+	path := nativeclient.DefaultUnixPath()
+	os.Mkdir(filepath.Dir(path), 0o755)
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	os.Chown(filepath.Dir(path), 65534, -1)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := nativeclient.Dial(ctx, "", nil); !errors.Is(err, nativeclient.ErrUntrustedSocket) {
+		t.Fatalf("dial the default socket in another user's folder: %v, want ErrUntrustedSocket", err)
+	}
 }

@@ -79,3 +79,7 @@ func (h *Hub) refusalLog() {
 		}
 	}
 }
+
+// PendingHello returns the number of connections that have not said hello
+// yet (see Config.MaxPendingHello).
+func (h *Hub) PendingHello() int { return int(h.pendingHello.Load()) }
