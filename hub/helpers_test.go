@@ -15,3 +15,7 @@ func nativeDial(h *hub.Hub, opts *bus.Options) (*bus.Client, error) {
 	defer cancel()
 	return nativeclient.Dial(ctx, hubtest.Addr(h), opts)
 }
+
+func nativeDialAddr(ctx context.Context, addr string) (*bus.Client, error) {
+	return nativeclient.Dial(ctx, addr, nil)
+}

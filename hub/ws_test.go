@@ -1,8 +1,12 @@
 package hub_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -135,4 +139,56 @@ func TestWebServesStaticFiles(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("GET index.html: %d %v", resp.StatusCode, resp.Header)
 	}
+}
+
+// TestRefusedUpgradeClosesItsConnection: an upgrade refused with 403 does
+// not keep its connection (no keep-alive), and HTTP connections that are
+// idle or never send a request are closed after HandshakeTimeout, so no
+// one holds the hub's file descriptors without a token.
+func TestRefusedUpgradeClosesItsConnection(t *testing.T) {
+	h := hubtest.Start(t, hub.Config{WSAddr: "127.0.0.1:0", HandshakeTimeout: 300 * time.Millisecond,
+		Web: fstest.MapFS{"index.html": {Data: []byte("<p>hi</p>")}}})
+	hostPort := strings.TrimPrefix(h.Addr("ws"), "ws:")
+	dial := func() (net.Conn, *bufio.Reader) {
+		nc, err := net.Dial("tcp", hostPort)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { nc.Close() })
+		nc.SetDeadline(time.Now().Add(5 * time.Second))
+		return nc, bufio.NewReader(nc)
+	}
+	closedByHub := func(what string, br *bufio.Reader) {
+		t.Helper()
+		if _, err := br.ReadByte(); !errors.Is(err, io.EOF) && !isReset(err) {
+			t.Fatalf("%s: connection still open: %v", what, err)
+		}
+	}
+
+	nc, br := dial()
+	fmt.Fprintf(nc, "GET /ws?token=guess HTTP/1.1\r\nHost: %s\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n"+
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: %s\r\n\r\n", hostPort, wire.Subprotocol)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || !resp.Close {
+		t.Fatalf("refused upgrade: %d, Connection: close %v", resp.StatusCode, resp.Close)
+	}
+	closedByHub("refused upgrade", br)
+
+	nc, br = dial()
+	fmt.Fprintf(nc, "GET /index.html HTTP/1.1\r\nHost: %s\r\n\r\n", hostPort)
+	resp, err = http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	closedByHub("idle keep-alive connection", br)
+
+	_, br = dial()
+	closedByHub("connection that never sends a request", br)
 }
