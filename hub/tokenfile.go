@@ -10,6 +10,10 @@ import (
 // configured one, or the one generated at New.
 func (h *Hub) Token() string { return h.token }
 
+// TokenFile returns the path of the token file the hub writes (see
+// Config.TokenFile), or "" for none.
+func (h *Hub) TokenFile() string { return h.cfg.TokenFile }
+
 // writeTokenFileLocked writes Config.TokenFile, when there is one, with the
 // token and the TCP and WebSocket addresses it is good for.
 func (h *Hub) writeTokenFileLocked() error {

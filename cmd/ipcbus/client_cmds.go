@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/ipcbus/ipcbus/internal/tokenfile"
 	"github.com/ipcbus/ipcbus/nativeclient"
 	"github.com/ipcbus/ipcbus/shared/bus"
 	"github.com/ipcbus/ipcbus/shared/wire"
@@ -24,18 +25,35 @@ func init() {
 
 // clientFlags are the flags every client command takes.
 type clientFlags struct {
-	fs   *flag.FlagSet
-	addr *string
-	name *string
+	fs        *flag.FlagSet
+	addr      *string
+	name      *string
+	token     *string
+	tokenFile *string
 }
 
 func newClientFlags(name string) clientFlags {
 	fs := flag.NewFlagSet("ipcbus "+name, flag.ContinueOnError)
 	return clientFlags{
-		fs:   fs,
-		addr: fs.String("addr", "", "hub address (default $"+nativeclient.EnvAddr+", else "+nativeclient.DefaultUnixPath()+")"),
-		name: fs.String("name", "ipcbus-"+name, "peer name"),
+		fs:        fs,
+		addr:      fs.String("addr", "", "hub address (default $"+nativeclient.EnvAddr+", else "+nativeclient.DefaultUnixPath()+")"),
+		name:      fs.String("name", "ipcbus-"+name, "peer name"),
+		token:     fs.String("token", "", "the hub's token, for TCP and WebSocket addresses (default: the address's ?token=, else $"+nativeclient.EnvToken+", else the hub's token file); visible to other users in /proc/PID/cmdline: prefer --token-file or $"+nativeclient.EnvToken),
+		tokenFile: fs.String("token-file", "", "read the hub's token from this file (mode 0600)"),
 	}
+}
+
+// tokenOption returns the token given by --token or --token-file, or "" to
+// let nativeclient find it.
+func (cf clientFlags) tokenOption() (string, error) {
+	if *cf.token != "" || *cf.tokenFile == "" {
+		return *cf.token, nil
+	}
+	f, err := tokenfile.Read(*cf.tokenFile)
+	if err != nil {
+		return "", fmt.Errorf("--token-file: %w", err)
+	}
+	return f.Token, nil
 }
 
 func (cf clientFlags) parse(args []string, minArgs int) bool {
@@ -52,12 +70,21 @@ func (cf clientFlags) parse(args []string, minArgs int) bool {
 
 // dial connects a client, reporting failure on stderr.
 func (cf clientFlags) dial(ctx context.Context) (*bus.Client, bool) {
+	token, err := cf.tokenOption()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", cf.fs.Name(), err)
+		return nil, false
+	}
 	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	c, err := nativeclient.Dial(dctx, *cf.addr, &bus.Options{Name: *cf.name})
+	c, err := nativeclient.Dial(dctx, *cf.addr, &bus.Options{Name: *cf.name, Token: token})
 	if err != nil {
 		a, _ := nativeclient.ParseAddr(*cf.addr)
 		fmt.Fprintf(os.Stderr, "ipcbus: cannot reach the hub at %s: %v\n", a, err)
+		var ce *wire.CloseError
+		if errors.As(err, &ce) && ce.Code == wire.CloseUnauthorized || errors.Is(err, nativeclient.ErrForbidden) {
+			fmt.Fprintf(os.Stderr, "ipcbus: give the hub's token with --token-file F or $%s\n", nativeclient.EnvToken)
+		}
 		return nil, false
 	}
 	return c, true

@@ -9,7 +9,10 @@
 //	ipcbus services                      list the available services
 //
 // Client commands find the hub with --addr, else $IPCBUS_ADDR, else the
-// default Unix socket. Run `ipcbus help` for every command and flag.
+// default Unix socket, and present its token on TCP and WebSocket
+// addresses (--token-file, --token, ?token=, $IPCBUS_TOKEN, or the token
+// file of the hub on the default socket). Run `ipcbus help` for every
+// command and flag.
 package main
 
 import (
@@ -76,6 +79,9 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %-28s %s\n", n, c.usage, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Client commands take --addr ADDR (unix:/path, tcp:host:port, a port, a path or a ws:// URL);")
-	fmt.Fprintln(w, "the default is $IPCBUS_ADDR, else the default Unix socket. `ipcbus COMMAND -h` lists its flags.")
+	fmt.Fprintln(w, "Client commands take --addr ADDR (unix:/path, tcp:host:port[?token=T], a port, a path or a ws:// URL);")
+	fmt.Fprintln(w, "the default is $IPCBUS_ADDR, else the default Unix socket. On TCP and WebSocket addresses they")
+	fmt.Fprintln(w, "present the hub's token: --token-file F, --token T (visible in /proc/PID/cmdline), the address's")
+	fmt.Fprintln(w, "?token=, $IPCBUS_TOKEN, else the token file of the hub on the default socket.")
+	fmt.Fprintln(w, "`ipcbus COMMAND -h` lists its flags.")
 }

@@ -8,17 +8,18 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ipcbus/ipcbus/hub"
+	"github.com/ipcbus/ipcbus/internal/tokenfile"
 	"github.com/ipcbus/ipcbus/nativeclient"
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
 func init() {
-	commands["serve"] = command{"[--unix PATH] [--tcp H:P] [--ws H:P]", "run the hub until SIGINT or SIGTERM", runServe}
+	commands["serve"] = command{"[--unix PATH] [--tcp H:P] [--ws H:P] [--token-file F]", "run the hub until SIGINT or SIGTERM", runServe}
 }
 
 // stringList is a repeatable flag.
@@ -27,20 +28,43 @@ type stringList []string
 func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
+// intList is a repeatable flag of integers.
+type intList []int
+
+func (s *intList) String() string { return fmt.Sprint([]int(*s)) }
+func (s *intList) Set(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return err
+	}
+	*s = append(*s, n)
+	return nil
+}
+
 func runServe(ctx context.Context, args []string, out io.Writer) int {
 	fs := flag.NewFlagSet("ipcbus serve", flag.ContinueOnError)
-	unixPath := fs.String("unix", nativeclient.DefaultUnixPath(), `Unix socket path ("" for none)`)
+	unixPath := fs.String("unix", nativeclient.DefaultUnixPath(), `Unix socket path ("" for none); its folder is created 0700, and refused if another user owns it or others may write it`)
 	tcpAddr := fs.String("tcp", fmt.Sprintf("127.0.0.1:%d", nativeclient.DefaultTCPPort), `TCP listener host:port ("" for none)`)
 	wsAddr := fs.String("ws", "", "WebSocket listener host:port for renderers and pages (default none)")
+	allowRemote := fs.Bool("allow-remote", false, "allow --tcp and --ws beyond the loopback interface (logged as a warning)")
+	var allowUIDs intList
+	fs.Var(&allowUIDs, "allow-uid", "a user id, besides this one, allowed on the Unix socket (repeatable; open the socket's mode to it too)")
 	web := fs.String("web", "", "directory served over HTTP on the WebSocket listener (client.wasm, demo)")
-	token := fs.String("token", "", "token clients must present (default: generated for WebSockets)")
-	tokenFile := fs.String("token-file", "", "write the WebSocket token to this file (mode 0600)")
+	token := fs.String("token", "", "the token TCP and WebSocket clients must present (default $"+nativeclient.EnvToken+", else --token-file, else generated); visible to other users in /proc/PID/cmdline: prefer --token-file or $"+nativeclient.EnvToken)
+	tokenFile := fs.String("token-file", "", "read the token from this file when it exists, else write the generated one there (mode 0600)")
 	var origins stringList
 	fs.Var(&origins, "allow-origin", "browser origin allowed to connect (repeatable; \"null\" for sandboxed frames)")
 	maxFrame := fs.Int("max-frame", wire.DefaultMaxFrameBytes, "largest frame accepted, in bytes")
+	maxHello := fs.Int("max-hello-frame", 64<<10, "largest frame accepted before hello, in bytes")
 	maxPending := fs.Int("max-pending", 64<<20, "outbound queue limit per connection, in bytes")
-	handshake := fs.Duration("handshake-timeout", wire.DefaultHandshakeTimeout, "time a connection has to say hello")
+	maxConns := fs.Int("max-conns", 4096, "connections per listener")
+	maxPendingHello := fs.Int("max-pending-hello", 256, "connections waiting for hello, all listeners together")
+	maxPeers := fs.Int("max-peers", 1024, "peers per connection")
+	maxSubs := fs.Int("max-subscriptions", 65536, "subscriptions per connection")
+	maxPeerSubs := fs.Int("max-peer-subscriptions", 16384, "subscriptions per peer")
+	handshake := fs.Duration("handshake-timeout", wire.DefaultHandshakeTimeout, "time a connection has to say hello (and an HTTP connection to send its request)")
 	ping := fs.Duration("ping-interval", 30*time.Second, "ping interval for quiet connections")
+	refusalLog := fs.Duration("refusal-log-interval", 10*time.Second, "how often refused connections are logged, as counts")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -52,24 +76,42 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	if *unixPath != "" {
-		// The default path's folder is this user's alone.
-		if err := os.MkdirAll(filepath.Dir(*unixPath), 0o700); err != nil {
-			fmt.Fprintln(os.Stderr, "ipcbus serve:", err)
+	if *token == "" {
+		*token = os.Getenv(nativeclient.EnvToken)
+	}
+	writeTokenFile := false
+	if *tokenFile != "" && *token == "" {
+		f, err := tokenfile.Read(*tokenFile)
+		switch {
+		case err == nil:
+			*token = f.Token
+		case errors.Is(err, os.ErrNotExist):
+			writeTokenFile = true
+		default:
+			fmt.Fprintln(os.Stderr, "ipcbus serve: --token-file:", err)
 			return exitFailed
 		}
 	}
 	cfg := hub.Config{
-		UnixPath:         *unixPath,
-		TCPAddr:          *tcpAddr,
-		WSAddr:           *wsAddr,
-		Token:            *token,
-		AllowedOrigins:   origins,
-		MaxFrameBytes:    *maxFrame,
-		MaxPendingBytes:  *maxPending,
-		HandshakeTimeout: *handshake,
-		PingInterval:     *ping,
-		Logger:           logger,
+		UnixPath:                *unixPath,
+		AllowUIDs:               allowUIDs,
+		TCPAddr:                 *tcpAddr,
+		WSAddr:                  *wsAddr,
+		AllowRemote:             *allowRemote,
+		Token:                   *token,
+		AllowedOrigins:          origins,
+		MaxFrameBytes:           *maxFrame,
+		MaxHelloBytes:           *maxHello,
+		MaxPendingBytes:         *maxPending,
+		MaxConnsPerListener:     *maxConns,
+		MaxPendingHello:         *maxPendingHello,
+		MaxPeersPerConn:         *maxPeers,
+		MaxSubscriptionsPerConn: *maxSubs,
+		MaxSubscriptionsPerPeer: *maxPeerSubs,
+		HandshakeTimeout:        *handshake,
+		PingInterval:            *ping,
+		RefusalLogInterval:      *refusalLog,
+		Logger:                  logger,
 	}
 	if *web != "" {
 		if fi, err := os.Stat(*web); err != nil || !fi.IsDir() {
@@ -90,9 +132,10 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 		}
 		return exitFailed
 	}
-	if *tokenFile != "" && h.Token() != "" {
-		if err := os.WriteFile(*tokenFile, []byte(h.Token()+"\n"), 0o600); err != nil {
-			fmt.Fprintln(os.Stderr, "ipcbus serve:", err)
+	if writeTokenFile {
+		if err := tokenfile.Write(*tokenFile, tokenfile.File{Token: h.Token()}); err != nil {
+			fmt.Fprintln(os.Stderr, "ipcbus serve: --token-file:", err)
+			h.Shutdown(ctx)
 			return exitFailed
 		}
 	}
@@ -108,11 +151,11 @@ func printHowToConnect(w io.Writer, h *hub.Hub, web bool) {
 	fmt.Fprintln(w, "ipcbus hub is running. Connect with:")
 	if a := h.Addr("unix"); a != "" {
 		fmt.Fprintf(w, "  export %s=%s\n", nativeclient.EnvAddr, a)
-	} else if a := h.Addr("tcp"); a != "" {
+	} else if a := h.ConnectAddr("tcp"); a != "" {
 		fmt.Fprintf(w, "  export %s=%s\n", nativeclient.EnvAddr, a)
 	}
 	for _, kind := range []string{"unix", "tcp"} {
-		if a := h.Addr(kind); a != "" {
+		if a := h.ConnectAddr(kind); a != "" {
 			fmt.Fprintf(w, "  %-4s %s\n", kind, a)
 		}
 	}
@@ -122,6 +165,12 @@ func printHowToConnect(w io.Writer, h *hub.Hub, web bool) {
 			httpURL := "http://" + strings.TrimPrefix(h.Addr("ws"), "ws:")
 			fmt.Fprintf(w, "  demo %s/demo/?ipcbus-token=%s  (open it in two tabs)\n", httpURL, h.Token())
 		}
+	}
+	switch f := h.TokenFile(); {
+	case f == nativeclient.DefaultTokenPath():
+		fmt.Fprintf(w, "Clients of this user find the token in %s; others need it given (--token-file, $%s).\n", f, nativeclient.EnvToken)
+	case f != "":
+		fmt.Fprintf(w, "The token is in %s (give it to clients with --token-file).\n", f)
 	}
 	fmt.Fprintln(w, "Try: ipcbus listen greeting   and, in another shell:   ipcbus send greeting '\"hello\"'")
 }
