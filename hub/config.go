@@ -75,7 +75,7 @@ type Config struct {
 
 	// MaxConnsPerListener bounds the connections open on each listener (for
 	// the WebSocket listener, HTTP requests included); past it new ones are
-	// closed at once. Default 4096.
+	// closed at once. Default 16384.
 	MaxConnsPerListener int
 	// MaxPendingHello bounds the connections, all listeners together, that
 	// have not said hello yet; past it new ones are closed with a reason.
@@ -136,7 +136,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.MaxRequestsPerConn = 65536
 	}
 	if c.MaxConnsPerListener == 0 {
-		c.MaxConnsPerListener = 4096
+		c.MaxConnsPerListener = 16384
 	}
 	if c.MaxPendingHello == 0 {
 		c.MaxPendingHello = 256

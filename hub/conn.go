@@ -267,11 +267,18 @@ func (c *conn) setReason(code wire.CloseCode, reason string) {
 }
 
 func (c *conn) readLoop() {
-	c.teardown(c.serve())
+	err := c.greet()
+	if err == nil {
+		// Called from here, not from greet: an idle connection's reader
+		// stack stays as shallow as it can (stacks grow by doubling).
+		err = c.readFrames()
+	}
+	c.teardown(err)
 }
 
-// serve handshakes, then reads frames until the connection ends.
-func (c *conn) serve() error {
+// greet refuses the connection when it was refused at accept or when too
+// many wait for hello, else handshakes within HandshakeTimeout.
+func (c *conn) greet() error {
 	if c.refusal != nil {
 		c.closeWith(c.refusal.Code, c.refusal.Reason)
 		return c.refusal
@@ -289,9 +296,8 @@ func (c *conn) serve() error {
 	hsTimer.Stop()
 	if err != nil {
 		c.h.pendingHello.Add(-1)
-		return err
 	}
-	return c.readFrames()
+	return err
 }
 
 func (c *conn) readFrames() error {

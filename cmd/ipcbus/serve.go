@@ -57,7 +57,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 	maxFrame := fs.Int("max-frame", wire.DefaultMaxFrameBytes, "largest frame accepted, in bytes")
 	maxHello := fs.Int("max-hello-frame", 64<<10, "largest frame accepted before hello, in bytes")
 	maxPending := fs.Int("max-pending", 64<<20, "outbound queue limit per connection, in bytes")
-	maxConns := fs.Int("max-conns", 4096, "connections per listener")
+	maxConns := fs.Int("max-conns", 16384, "connections per listener")
 	maxPendingHello := fs.Int("max-pending-hello", 256, "connections waiting for hello, all listeners together")
 	maxPeers := fs.Int("max-peers", 1024, "peers per connection")
 	maxSubs := fs.Int("max-subscriptions", 65536, "subscriptions per connection")

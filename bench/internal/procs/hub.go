@@ -42,14 +42,11 @@ func Hub(args []string) error {
 	if err := h.Listen(); err != nil {
 		return err
 	}
-	ws := h.Addr("ws")
-	if ws != "" {
-		ws = fmt.Sprintf("ws://%s/ws?token=%s", ws[len("ws:"):], h.Token())
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.Serve(ctx) }()
-	hello(proto.Reply{Addrs: []string{h.Addr("unix"), h.Addr("tcp"), ws}})
+	// The TCP and WebSocket addresses carry the token clients present.
+	hello(proto.Reply{Addrs: []string{h.ConnectAddr("unix"), h.ConnectAddr("tcp"), h.ConnectAddr("ws")}})
 	untilStdinCloses()
 	cancel()
 	select {
