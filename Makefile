@@ -8,7 +8,7 @@ CHROMIUM := /usr/lib/chromium/chromium
 WASM_PKGS := ./shared/... ./wasmclient/...
 FUZZTIME ?= 200000x
 
-.PHONY: all build web run test vet fmt-check unit fuzz browser-deps browser-test bench bench-smoke clean
+.PHONY: all build web run test vet fmt-check unit fuzz fuzz-long browser-deps browser-test bench bench-smoke clean
 
 all: build web
 
@@ -41,10 +41,29 @@ fmt-check:
 unit:
 	$(GO) test -race -count=1 ./...
 
-## fuzz: a short run of the frame decoder's fuzz test, bounded by executions
-## (a time bound can fail spuriously when it ends mid-minimization)
+## FUZZ_TARGETS: every fuzz target, as package:Target. `make unit` replays
+## their committed corpora (testdata/fuzz) with the other tests.
+FUZZ_TARGETS := \
+	./shared/wire:FuzzDecode \
+	./nativeclient:FuzzParseAddr \
+	./hub:FuzzWSUpgrade \
+	./cmd/ipcbus:FuzzParseJSON
+FUZZ_LONG ?= 5m
+
+## fuzz: a short run of each fuzz target, bounded by executions (a time
+## bound can fail spuriously when it ends mid-minimization)
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./shared/wire
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $$t"; \
+		$(GO) test -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}" || exit 1; \
+	done
+
+## fuzz-long: each fuzz target for FUZZ_LONG (5 minutes) in turn
+fuzz-long:
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $$t for $(FUZZ_LONG)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZ_LONG) "$${t%%:*}" || exit 1; \
+	done
 
 ## browser-deps: Debian's Chromium, installed when missing (needs root, as CI is)
 browser-deps:
