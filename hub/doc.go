@@ -8,6 +8,18 @@
 //	...
 //	h.Shutdown(ctx)        // tells every client to reconnect later, then waits
 //
+// # Authentication
+//
+// A peer on the Unix socket is admitted by its user, which the kernel gives
+// (SO_PEERCRED): the hub's own, or one of Config.AllowUIDs; its pid is the
+// kernel's too. The socket is mode 0600 in a folder of the hub's user that no
+// one else may write. TCP and WebSocket connections present the token
+// (Config.Token, else generated; see Hub.Token, Hub.ConnectAddr and
+// Config.TokenFile). Before hello a connection's frames are bounded by
+// Config.MaxHelloBytes, and Config.MaxPendingHello and
+// Config.MaxConnsPerListener bound how many may wait; refusals are logged
+// as counts once per Config.RefusalLogInterval.
+//
 // # Connections
 //
 // Each connection has one reader and one writer goroutine. Frames for a

@@ -6,4 +6,8 @@
 //	defer c.Close()
 //	c.On("greeting", func(e *bus.Event) { ... })
 //	c.Send(ctx, "greeting", "hello")
+//
+// On a Unix socket the hub knows the client's user from the kernel; on TCP
+// and WebSocket addresses the client presents the hub's token, which New
+// finds by itself for the hub's own user (see New).
 package nativeclient
