@@ -85,8 +85,9 @@ type Config struct {
 	// connection not yet authenticated cannot make the hub allocate a
 	// full-size frame. Default 64 KiB.
 	MaxHelloBytes int
-	// HandshakeTimeout is how long a new connection has to send hello.
-	// Default 5 s.
+	// HandshakeTimeout is how long a new connection has to send hello, and
+	// an HTTP connection of the WebSocket listener its request headers (it
+	// is also closed when idle that long). Default 5 s.
 	HandshakeTimeout time.Duration
 	// RefusalLogInterval is how often the connections refused before hello
 	// (bad upgrades, tokens, users, handshake timeouts, limits) are logged,

@@ -12,6 +12,7 @@ import (
 	"github.com/ipcbus/ipcbus/hub"
 	"github.com/ipcbus/ipcbus/hub/hubtest"
 	"github.com/ipcbus/ipcbus/nativeclient"
+	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
 func TestUnixSocketModeStaleAndLive(t *testing.T) {
@@ -191,5 +192,51 @@ func TestDefaultSocketFolderOfAnotherUser(t *testing.T) {
 	defer cancel()
 	if _, err := nativeclient.Dial(ctx, "", nil); !errors.Is(err, nativeclient.ErrUntrustedSocket) {
 		t.Fatalf("dial the default socket in another user's folder: %v, want ErrUntrustedSocket", err)
+	}
+}
+
+// TestTokenFileWrittenAndRemoved: the hub writes its token and the
+// addresses it is good for next to its socket, for its user alone, and
+// removes the file when it stops.
+func TestTokenFileWrittenAndRemoved(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hub.sock")
+	h, err := hub.New(hub.Config{UnixPath: path, TCPAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	if h.TokenFile() != path+".token" {
+		t.Fatalf("token file %q", h.TokenFile())
+	}
+	fi, err := os.Stat(h.TokenFile())
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("token file: %v %v, want mode 0600", fi, err)
+	}
+	b, _ := os.ReadFile(h.TokenFile())
+	if want := h.Token() + "\n" + h.Addr("tcp") + "\n"; string(b) != want {
+		t.Fatalf("token file holds %q, want %q", b, want)
+	}
+	if err := h.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(h.TokenFile()); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("token file after shutdown: %v", err)
+	}
+}
+
+// TestUnixPidIsTheKernels: a peer on the Unix socket that claims another
+// process in hello and in peer.add is known by its real pid.
+func TestUnixPidIsTheKernels(t *testing.T) {
+	h := hubtest.Start(t, hub.Config{})
+	r := dialRaw(t, h)
+	r.write(wire.Frame{Kind: wire.KindHello, Body: body(t, wire.Hello{Version: wire.Version, Process: wire.Process{Type: "main", PID: 1}})})
+	r.expect(wire.KindWelcome)
+	r.write(wire.Frame{Kind: wire.KindPeerAdd, ID: 1, Body: body(t, wire.PeerInfo{Name: "liar", Process: wire.Process{Type: "main", PID: 1}})})
+	r.expect(wire.KindPeerAdded)
+	st := h.State()
+	if len(st.Connections) != 1 || st.Connections[0].Process.PID != os.Getpid() || st.Connections[0].Peers[0].Process.PID != os.Getpid() {
+		t.Fatalf("state %+v: want pid %d for the connection and its peer", st.Connections, os.Getpid())
 	}
 }
