@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"syscall"
 )
 
 // AnyOwner, given to Dir, accepts a folder of any user.
@@ -24,8 +23,8 @@ func Dir(path string, owner int) error {
 	if !fi.IsDir() {
 		return errors.New("is not a folder")
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && owner != AnyOwner && int(st.Uid) != owner {
-		return fmt.Errorf("is owned by uid %d, not %d", st.Uid, owner)
+	if uid, ok := ownerOf(fi); ok && owner != AnyOwner && uid != owner {
+		return fmt.Errorf("is owned by uid %d, not %d", uid, owner)
 	}
 	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
 		return fmt.Errorf("has mode %04o: group or others may write it", perm)
@@ -43,7 +42,7 @@ func File(fi os.FileInfo) error {
 	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o077 != 0 {
 		return ErrNotPrivate
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Getuid() {
+	if uid, ok := ownerOf(fi); ok && uid != os.Getuid() {
 		return ErrNotPrivate
 	}
 	return nil
