@@ -4,6 +4,7 @@ package hubtest
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -53,7 +54,8 @@ func Start(t testing.TB, cfg hub.Config) *hub.Hub {
 			t.Errorf("hub shutdown: %v", err)
 		}
 		cancel()
-		if err := <-done; err != nil {
+		// ErrClosed: the test ended before Serve began.
+		if err := <-done; err != nil && !errors.Is(err, hub.ErrClosed) {
 			t.Errorf("hub serve: %v", err)
 		}
 	})
