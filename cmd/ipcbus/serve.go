@@ -123,5 +123,6 @@ func printHowToConnect(w io.Writer, h *hub.Hub, web bool) {
 			fmt.Fprintf(w, "  demo %s/demo/?ipcbus-token=%s  (open it in two tabs)\n", httpURL, h.Token())
 		}
 	}
-	fmt.Fprintln(w, "Try: ipcbus listen greeting   and, in another shell:   ipcbus send greeting '\"hello\"'")
+	self := selfName()
+	fmt.Fprintf(w, "Try: %s listen greeting   and, in another shell:   %s send greeting '\"hello\"'\n", self, self)
 }
