@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
@@ -119,6 +120,8 @@ func (c *Conn) MaxFrameBytes() int {
 // without deadline gets Options.ConnectTimeout. A failed attempt may be
 // retried; Connect after Close returns ErrClosed.
 func (c *Conn) Connect(ctx context.Context) error {
+	ctx, cancel, allowed := limitCtx(ctx, c.opts.ConnectTimeout)
+	defer cancel()
 	c.mu.Lock()
 	switch c.Status() {
 	case StatusConnected:
@@ -136,7 +139,7 @@ func (c *Conn) Connect(ctx context.Context) error {
 			defer c.mu.Unlock()
 			return c.connErr
 		case <-ctx.Done():
-			return connectError(ctx.Err())
+			return c.connectError(ctx.Err(), allowed)
 		}
 	}
 	c.status.Store(int32(StatusConnecting))
@@ -144,7 +147,7 @@ func (c *Conn) Connect(ctx context.Context) error {
 	c.ready = ready
 	c.mu.Unlock()
 
-	err := c.handshake(ctx)
+	err := c.handshake(ctx, allowed)
 
 	c.mu.Lock()
 	c.connErr = err
@@ -156,23 +159,24 @@ func (c *Conn) Connect(ctx context.Context) error {
 	return err
 }
 
-func connectError(err error) error {
+// connectError is why a connect failed, naming the hub (Options.Addr) when
+// known: a deadline that passed becomes a timeout (ErrTimeout) that says
+// the time allowed.
+func (c *Conn) connectError(err error, allowed time.Duration) error {
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("ipcbus: connect: %w", ErrTimeout)
+		err = &timedOut{after: allowed}
+	}
+	if c.opts.Addr != "" {
+		return fmt.Errorf("ipcbus: connect to %s: %w", c.opts.Addr, err)
 	}
 	return fmt.Errorf("ipcbus: connect: %w", err)
 }
 
-func (c *Conn) handshake(ctx context.Context) error {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.opts.ConnectTimeout)
-		defer cancel()
-	}
+func (c *Conn) handshake(ctx context.Context, allowed time.Duration) error {
 	t, err := c.dial(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return connectError(ctx.Err())
+			return c.connectError(ctx.Err(), allowed)
 		}
 		return fmt.Errorf("ipcbus: connect: %w", err)
 	}
@@ -181,7 +185,7 @@ func (c *Conn) handshake(ctx context.Context) error {
 	welcome, err := c.greet(t)
 	if !stop() {
 		t.Close()
-		return connectError(ctx.Err())
+		return c.connectError(ctx.Err(), allowed)
 	}
 	if err != nil {
 		t.Close()
@@ -644,7 +648,7 @@ func (c *Conn) addPeer(ctx context.Context, info wire.PeerInfo) (Peer, error) {
 		delete(c.adds, handle)
 		c.mu.Unlock()
 		// The hub may still add it: remove it should it arrive.
-		return Peer{}, connectError(ctx.Err())
+		return Peer{}, ctx.Err()
 	}
 }
 
