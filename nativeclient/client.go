@@ -51,7 +51,7 @@ func New(addr string, opts *bus.Options) (*bus.Client, error) {
 	if o.Addr == "" {
 		o.Addr = addrName(addr)
 	}
-	return bus.NewClient(dial, o), nil
+	return bus.NewClient(dial, &o), nil
 }
 
 // Dial returns a client connected to the hub at addr. A ctx without

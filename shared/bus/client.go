@@ -30,8 +30,8 @@ type Client struct {
 }
 
 // NewClient returns a client with a connection of its own, dialled on
-// Connect and closed on Close.
-func NewClient(dial Dialer, opts Options) *Client {
+// Connect and closed on Close. opts may be nil (every default).
+func NewClient(dial Dialer, opts *Options) *Client {
 	conn := NewConn(dial, opts)
 	name := conn.opts.Name
 	if name == "" {

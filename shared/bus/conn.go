@@ -75,10 +75,14 @@ type added struct {
 }
 
 // NewConn returns a connection that dials with dial when first connected.
-func NewConn(dial Dialer, opts Options) *Conn {
-	opts = opts.withDefaults()
+// opts may be nil (every default); it is copied.
+func NewConn(dial Dialer, opts *Options) *Conn {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
 	return &Conn{
-		opts:      opts,
+		opts:      o.withDefaults(),
 		dial:      dial,
 		clients:   make(map[uint64]*Client),
 		adds:      make(map[uint64]chan added),

@@ -64,7 +64,7 @@ func TestConnectTimeoutNegativeWaitsWithoutLimit(t *testing.T) {
 			hasDeadline, left = ok, time.Until(dl)
 			return real(ctx)
 		}
-		c := bus.NewClient(dial, bus.Options{ConnectTimeout: tc.timeout})
+		c := bus.NewClient(dial, &bus.Options{ConnectTimeout: tc.timeout})
 		if err := c.Connect(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +95,7 @@ func TestConnectTimeoutNamesTheHubAndTheTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := bus.NewClient(dial, bus.Options{Addr: addr, ConnectTimeout: 100 * time.Millisecond})
+	c := bus.NewClient(dial, &bus.Options{Addr: addr, ConnectTimeout: 100 * time.Millisecond})
 	defer c.Close()
 	err = c.Connect(context.Background())
 	if want := "ipcbus: connect to " + addr + ": timed out after 100ms"; err == nil || err.Error() != want {

@@ -20,8 +20,9 @@ func ToPeer(p Peer) Target { return Target{Peer: p.ID} }
 // ToProcess targets every peer of the process p names (its non-zero fields).
 func ToProcess(p Process) Target { return Target{Process: &p} }
 
-// Options configure a Conn and the Clients on it. The zero value is usable:
-// each zero field means the default its comment gives.
+// Options configure a Conn and the Clients on it, given to NewClient and
+// NewConn by pointer (nil: every default). The zero value is usable: each
+// zero field means the default its comment gives.
 type Options struct {
 	// Name is the peer name of a Client made by NewClient. Default: the
 	// process type and pid, as "node-1234".
