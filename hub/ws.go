@@ -29,7 +29,7 @@ func (h *Hub) newHTTPServer(port int) *http.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", h.serveWS)
 	if h.cfg.Web != nil {
-		mux.Handle("/", newStaticFiles(h.cfg.Web))
+		mux.Handle("/", h.newStaticFiles(h.cfg.Web))
 	}
 	origins := []string{
 		fmt.Sprintf("http://127.0.0.1:%d", port),
