@@ -18,8 +18,8 @@ import (
 type logLines chan string
 
 func (l logLines) Enabled(context.Context, slog.Level) bool { return true }
-func (l logLines) WithAttrs([]slog.Attr) slog.Handler      { return l }
-func (l logLines) WithGroup(string) slog.Handler           { return l }
+func (l logLines) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l logLines) WithGroup(string) slog.Handler            { return l }
 func (l logLines) Handle(_ context.Context, r slog.Record) error {
 	select {
 	case l <- r.Level.String() + " " + r.Message:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -8,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/ipcbus/ipcbus/hub"
-	"github.com/ipcbus/ipcbus/hub/hubtest"
 )
 
 // TestVersionPrintsTheStampedVersion: `ipcbus version` prints what the
@@ -55,7 +55,16 @@ func TestTryLineNamesARunnableBinary(t *testing.T) {
 		t.Fatalf("named %q with this binary on PATH as ipcbus", name)
 	}
 	var out strings.Builder
-	printHowToConnect(&out, hubtest.Start(t, hub.Config{}), false)
+	// A hub that listens (serve prints once it does) but need not serve.
+	h, err := hub.New(hub.Config{UnixPath: filepath.Join(t.TempDir(), "hub.sock")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Shutdown(context.Background())
+	printHowToConnect(&out, h, false)
 	if want := "Try: ipcbus listen greeting   and, in another shell:   ipcbus send greeting '\"hello\"'\n"; !strings.HasSuffix(out.String(), want) {
 		t.Fatalf("serve printed\n%s\nwant it to end with\n%s", out.String(), want)
 	}
