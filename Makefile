@@ -1,5 +1,6 @@
 # ipcbus: `make run` builds and starts the hub with its demo; `make test`
-# installs what is missing and runs every test, browser tests included.
+# installs what is missing and runs every test, browser tests included;
+# `make install` puts the ipcbus binary on your PATH.
 
 GO      ?= go
 BIN     := bin
@@ -7,23 +8,42 @@ WEBOUT  := $(BIN)/web
 CHROMIUM := /usr/lib/chromium/chromium
 WASM_PKGS := ./shared/... ./wasmclient/...
 FUZZTIME ?= 200000x
+# The version stamped into the binary (`ipcbus version`); without git the
+# binary reports the module version the go command recorded.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+GOFLAGS_BIN := -trimpath -ldflags "-X main.version=$(VERSION)"
+# install: into $(PREFIX)/bin when PREFIX is set, else where `go install`
+# puts binaries ($GOBIN, else the first $GOPATH's bin).
+PREFIX ?=
+GOPATH1 := $(firstword $(subst :, ,$(shell $(GO) env GOPATH)))
+BINDIR ?= $(if $(PREFIX),$(PREFIX)/bin,$(or $(shell $(GO) env GOBIN),$(GOPATH1)/bin))
 
-.PHONY: all build web run test vet fmt-check unit fuzz fuzz-long browser-deps browser-test bench bench-smoke clean
+.PHONY: all build install web run test vet fmt-check unit fuzz fuzz-long browser-deps browser-test bench bench-smoke clean
 
 all: build web
 
-## build: the ipcbus binary
+## build: the ipcbus binary, static (no cgo) and stamped with its version
 build:
-	$(GO) build -o $(BIN)/ipcbus ./cmd/ipcbus
+	@echo "building $(BIN)/ipcbus $(VERSION) (static)"
+	@CGO_ENABLED=0 $(GO) build $(GOFLAGS_BIN) -o $(BIN)/ipcbus ./cmd/ipcbus
+
+## install: the same binary into $(BINDIR)
+install:
+	@echo "installing ipcbus $(VERSION) into $(BINDIR)"
+	@mkdir -p $(BINDIR)
+	@CGO_ENABLED=0 $(GO) build $(GOFLAGS_BIN) -o $(BINDIR)/ipcbus ./cmd/ipcbus
+	@case ":$$PATH:" in *":$(BINDIR):"*) ;; *) echo "note: $(BINDIR) is not on your PATH";; esac
 
 ## web: client.wasm, wasm_exec.js, the JS API and the demo, ready to serve
 web:
-	web/build.sh $(WEBOUT)
+	@echo "building $(WEBOUT): client.wasm, the JS API and the demo"
+	@web/build.sh $(WEBOUT)
 
 ## run: the hub on its defaults (Unix socket, TCP 127.0.0.1:50494) with the
 ## WebSocket listener and demo on 127.0.0.1:50495
 run: build web
-	$(BIN)/ipcbus serve --ws 127.0.0.1:50495 --web $(WEBOUT)
+	@echo "starting $(BIN)/ipcbus serve --ws 127.0.0.1:50495 --web $(WEBOUT)"
+	@$(BIN)/ipcbus serve --ws 127.0.0.1:50495 --web $(WEBOUT)
 
 ## test: vet both targets, gofmt, every Go test with -race, a short fuzz run,
 ## the browser tests in headless Chromium, and a smoke run of the benchmarks

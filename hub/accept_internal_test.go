@@ -63,7 +63,7 @@ func TestAcceptSurvivesEMFILE(t *testing.T) {
 		}
 		return stream.New(nc, wire.DefaultMaxFrameBytes, time.Second), nil
 	}
-	c := bus.NewClient(dial, bus.Options{Name: "after-emfile", ConnectTimeout: 10 * time.Second})
+	c := bus.NewClient(dial, &bus.Options{Name: "after-emfile", ConnectTimeout: 10 * time.Second})
 	defer c.Close()
 	if err := c.Connect(dctx); err != nil {
 		t.Fatalf("connect after failed accepts: %v", err)

@@ -36,9 +36,11 @@ type conn struct {
 	process  wire.Process
 	welcomed atomic.Bool
 
-	// Guarded by h.router.mu; written only by this conn's reader goroutine.
+	// Guarded by h.router.mu. peers is added to only by this conn's reader
+	// goroutine; cut (set once, see cutConn) makes the router refuse more.
 	peers    map[uint64]*peer
 	subCount int
+	cut      bool
 
 	// Guarded by h.requests.mu: this conn's requests, client id → hub id.
 	asked map[uint64]uint64
@@ -191,10 +193,28 @@ func (c *conn) closeWith(code wire.CloseCode, reason string) {
 	c.queue = append(c.queue, wire.OutFrame{Head: f})
 	c.omu.Unlock()
 	c.signal()
+	if code == wire.CloseSlowConsumer {
+		// Off the bus at once, not when the reader stops. The writer is
+		// alive (the state was open), so the hub's goroutine count is not
+		// 0 and may grow without h.mu, which the caller may hold.
+		c.h.wg.Add(1)
+		go func() {
+			defer c.h.wg.Done()
+			c.h.cutConn(c)
+		}()
+		// The close frame has a short while to get through a write the
+		// consumer is not draining, then the socket is closed.
+		time.AfterFunc(min(slowCloseGrace, c.h.cfg.WriteTimeout), c.abort)
+		return
+	}
 	// A writer stuck on a peer that does not read gives up at its write
 	// deadline; this bounds the rest.
 	time.AfterFunc(c.h.cfg.WriteTimeout+time.Second, c.abort)
 }
+
+// slowCloseGrace is how long a connection cut as a slow consumer has to
+// take its close frame before its socket is closed.
+const slowCloseGrace = time.Second
 
 // abort closes the transport at once, dropping what is queued.
 func (c *conn) abort() {

@@ -26,7 +26,7 @@
 // connection go to its outbound queue, bounded by Config.MaxPendingBytes;
 // the writer sends everything queued in one batch. A connection whose queue
 // is full is closed with wire.CloseSlowConsumer: the peer publishing is never
-// slowed by it. A connection that sends a malformed frame, an unknown kind,
+// slowed by it, and its peers leave the router at once. A connection that sends a malformed frame, an unknown kind,
 // a frame over Config.MaxFrameBytes, a frame for a peer of another
 // connection, or no hello within Config.HandshakeTimeout is closed with a
 // reason in a close frame, and one log line; nothing else is affected.
@@ -37,7 +37,13 @@
 // only the frame header and forwards the payload bytes it received. A
 // request goes to every listening peer; the first answer settles it. The
 // hub answers at once when no peer listens, and when every peer that got the
-// request has left. Requests on wire.ChannelQueryState,
-// wire.ChannelServiceAvailable and wire.ChannelQueryServices are answered by the
+// request has left. Requests on bus.ChannelQueryState,
+// bus.ChannelServiceAvailable and bus.ChannelQueryServices are answered by the
 // hub itself.
+//
+// # Web
+//
+// With Config.WSAddr the hub listens for WebSockets and serves Config.Web
+// (client.wasm and its scripts) beside them; an app with its own HTTP
+// server mounts the bridge there with WebSocketHandler instead.
 package hub

@@ -48,7 +48,9 @@ func (c *conn) handle(f *wire.Frame) error {
 
 // ownPeer returns the peer f is sent as, which must belong to c.
 func (c *conn) ownPeer(f *wire.Frame) (*peer, error) {
-	p := c.peers[f.Peer] // c.peers changes only on this goroutine
+	c.h.router.mu.RLock() // a cut (cutConn) empties c.peers from another goroutine
+	p := c.peers[f.Peer]
+	c.h.router.mu.RUnlock()
 	if p == nil {
 		return nil, fault(wire.ClosePolicy, "%v as peer %d, which is not a peer of this connection", f.Kind, f.Peer)
 	}
@@ -81,7 +83,7 @@ func (c *conn) onPeerAdd(f *wire.Frame) error {
 	if len(info.Name) > wire.MaxNameBytes || !utf8.ValidString(info.Name) {
 		return fault(wire.ClosePolicy, "peer name not UTF-8 or over %d bytes", wire.MaxNameBytes)
 	}
-	if len(c.peers) >= c.h.cfg.MaxPeersPerConn {
+	if c.h.router.peerCount(c) >= c.h.cfg.MaxPeersPerConn {
 		reason := wire.AppendStr(nil, fmt.Sprintf("too many peers on one connection (limit %d)", c.h.cfg.MaxPeersPerConn))
 		b, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerAdded, ID: f.ID, Code: 1, Body: reason})
 		c.enqueue(wire.OutFrame{Head: b})
@@ -109,6 +111,17 @@ func (h *Hub) removePeer(p *peer) {
 	for _, r := range h.requests.dropPeer(p) {
 		h.answer(r, wire.StatusResponderGone, h.self, nil)
 	}
+}
+
+// cutConn takes c off the bus while its close frame is on its way: its
+// peers leave the router (and with them their services and the requests
+// only they could answer), it leaves the state, and the router refuses the
+// peers and subscriptions its reader may still handle.
+func (h *Hub) cutConn(c *conn) {
+	h.router.mu.Lock()
+	c.cut = true
+	h.router.mu.Unlock()
+	h.removeConnPeers(c)
 }
 
 // removeConnPeers removes every peer of c.

@@ -52,7 +52,7 @@ const (
 func (r *router) subscribe(p *peer, channel string, connLimit, peerLimit int) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := p.subs[channel]; ok {
+	if _, ok := p.subs[channel]; ok || p.c.cut {
 		return subscribed
 	}
 	if p.c.subCount >= connLimit {
@@ -114,11 +114,22 @@ func (r *router) unsubscribeLocked(p *peer, channel string) {
 	}
 }
 
+// addPeer adds p, unless its connection was cut.
 func (r *router) addPeer(p *peer) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if p.c.cut {
+		return
+	}
 	r.peers[p.info.ID] = p
 	p.c.peers[p.info.ID] = p
+}
+
+// peerCount returns the number of peers of c.
+func (r *router) peerCount(c *conn) int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(c.peers)
 }
 
 // removePeer unsubscribes p from everything and forgets it.

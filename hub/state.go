@@ -51,8 +51,8 @@ func (h *Hub) State() State {
 	h.router.mu.RLock()
 	defer h.router.mu.RUnlock()
 	for _, c := range conns {
-		if len(c.peers) == 0 && c.process == (wire.Process{}) {
-			continue // still in its handshake
+		if len(c.peers) == 0 && c.process == (wire.Process{}) || c.cut {
+			continue // still in its handshake, or cut and closing
 		}
 		cs := ConnectionState{ID: c.id, Transport: c.kind, Remote: c.remote, Process: c.process, Since: c.since, Peers: []PeerState{}}
 		for _, p := range c.peers {

@@ -28,14 +28,7 @@ func (h *Hub) newHTTPServer(port int) *http.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", h.serveWS)
 	if h.cfg.Web != nil {
-		files := http.FileServerFS(h.cfg.Web)
-		mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Cache-Control", "no-store")
-			// Static code only (the token is never in a file): any origin,
-			// opaque ones included, may fetch it.
-			w.Header().Set("Access-Control-Allow-Origin", "*")
-			files.ServeHTTP(w, r)
-		}))
+		mux.Handle("/", h.newStaticFiles(h.cfg.Web))
 	}
 	origins := []string{
 		fmt.Sprintf("http://127.0.0.1:%d", port),

@@ -136,7 +136,7 @@ func TestWebServesStaticFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" {
+	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-cache" {
 		t.Fatalf("GET index.html: %d %v", resp.StatusCode, resp.Header)
 	}
 }

@@ -69,11 +69,16 @@ func New(addr string, opts *bus.Options) (*bus.Client, error) {
 	if o.Token == "" {
 		o.Token = a.token()
 	}
-	return bus.NewClient(a.dialer(o.Token), o), nil
+	if o.Addr == "" {
+		o.Addr = addrName(addr)
+	}
+	return bus.NewClient(a.dialer(o.Token), &o), nil
 }
 
 // Dial returns a client connected to the hub at addr. A ctx without
-// deadline gets Options.ConnectTimeout (2 s by default).
+// deadline gets Options.ConnectTimeout (2 s by default; negative waits
+// until the hub answers). A timeout names the address and the time
+// allowed, and matches bus.ErrTimeout.
 func Dial(ctx context.Context, addr string, opts *bus.Options) (*bus.Client, error) {
 	c, err := New(addr, opts)
 	if err != nil {

@@ -123,7 +123,7 @@ func (e *engine) connForLocked() *bus.Conn {
 	var conn *bus.Conn
 	opts := e.opts
 	opts.OnClose = func(err error) { e.connEnded(conn, err) }
-	conn = bus.NewConn(e.dial, opts)
+	conn = bus.NewConn(e.dial, &opts)
 	e.conn = conn
 	return conn
 }

@@ -172,5 +172,6 @@ func printHowToConnect(w io.Writer, h *hub.Hub, web bool) {
 	case f != "":
 		fmt.Fprintf(w, "The token is in %s (give it to clients with --token-file).\n", f)
 	}
-	fmt.Fprintln(w, "Try: ipcbus listen greeting   and, in another shell:   ipcbus send greeting '\"hello\"'")
+	self := selfName()
+	fmt.Fprintf(w, "Try: %s listen greeting   and, in another shell:   %s send greeting '\"hello\"'\n", self, self)
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
@@ -29,8 +30,8 @@ type Client struct {
 }
 
 // NewClient returns a client with a connection of its own, dialled on
-// Connect and closed on Close.
-func NewClient(dial Dialer, opts Options) *Client {
+// Connect and closed on Close. opts may be nil (every default).
+func NewClient(dial Dialer, opts *Options) *Client {
 	conn := NewConn(dial, opts)
 	name := conn.opts.Name
 	if name == "" {
@@ -73,11 +74,8 @@ func (cl *Client) Status() Status { return Status(cl.status.Load()) }
 // peer. A ctx without deadline gets Options.ConnectTimeout. Calls while a
 // Connect is under way wait for it; once connected, Connect returns nil.
 func (cl *Client) Connect(ctx context.Context) error {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cl.conn.opts.ConnectTimeout)
-		defer cancel()
-	}
+	ctx, cancel, allowed := limitCtx(ctx, cl.conn.opts.ConnectTimeout)
+	defer cancel()
 	cl.mu.Lock()
 	switch cl.Status() {
 	case StatusConnected:
@@ -95,7 +93,7 @@ func (cl *Client) Connect(ctx context.Context) error {
 			defer cl.mu.Unlock()
 			return cl.connErr
 		case <-ctx.Done():
-			return connectError(ctx.Err())
+			return cl.conn.connectError(ctx.Err(), allowed)
 		}
 	}
 	cl.status.Store(int32(StatusConnecting))
@@ -103,7 +101,7 @@ func (cl *Client) Connect(ctx context.Context) error {
 	cl.ready = ready
 	cl.mu.Unlock()
 
-	err := cl.join(ctx)
+	err := cl.join(ctx, allowed)
 
 	cl.mu.Lock()
 	cl.connErr = err
@@ -115,14 +113,14 @@ func (cl *Client) Connect(ctx context.Context) error {
 	return err
 }
 
-func (cl *Client) join(ctx context.Context) error {
+func (cl *Client) join(ctx context.Context, allowed time.Duration) error {
 	c := cl.conn
 	if err := c.Connect(ctx); err != nil {
 		return err
 	}
 	peer, err := c.addPeer(ctx, cl.info)
 	if err != nil {
-		return fmt.Errorf("ipcbus: connect: %w", err)
+		return c.connectError(err, allowed)
 	}
 	c.mu.Lock()
 	if c.Status() != StatusConnected {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
@@ -74,10 +75,14 @@ type added struct {
 }
 
 // NewConn returns a connection that dials with dial when first connected.
-func NewConn(dial Dialer, opts Options) *Conn {
-	opts = opts.withDefaults()
+// opts may be nil (every default); it is copied.
+func NewConn(dial Dialer, opts *Options) *Conn {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
 	return &Conn{
-		opts:      opts,
+		opts:      o.withDefaults(),
 		dial:      dial,
 		clients:   make(map[uint64]*Client),
 		adds:      make(map[uint64]chan added),
@@ -119,6 +124,8 @@ func (c *Conn) MaxFrameBytes() int {
 // without deadline gets Options.ConnectTimeout. A failed attempt may be
 // retried; Connect after Close returns ErrClosed.
 func (c *Conn) Connect(ctx context.Context) error {
+	ctx, cancel, allowed := limitCtx(ctx, c.opts.ConnectTimeout)
+	defer cancel()
 	c.mu.Lock()
 	switch c.Status() {
 	case StatusConnected:
@@ -136,7 +143,7 @@ func (c *Conn) Connect(ctx context.Context) error {
 			defer c.mu.Unlock()
 			return c.connErr
 		case <-ctx.Done():
-			return connectError(ctx.Err())
+			return c.connectError(ctx.Err(), allowed)
 		}
 	}
 	c.status.Store(int32(StatusConnecting))
@@ -144,7 +151,7 @@ func (c *Conn) Connect(ctx context.Context) error {
 	c.ready = ready
 	c.mu.Unlock()
 
-	err := c.handshake(ctx)
+	err := c.handshake(ctx, allowed)
 
 	c.mu.Lock()
 	c.connErr = err
@@ -156,23 +163,24 @@ func (c *Conn) Connect(ctx context.Context) error {
 	return err
 }
 
-func connectError(err error) error {
+// connectError is why a connect failed, naming the hub (Options.Addr) when
+// known: a deadline that passed becomes a timeout (ErrTimeout) that says
+// the time allowed.
+func (c *Conn) connectError(err error, allowed time.Duration) error {
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("ipcbus: connect: %w", ErrTimeout)
+		err = &timedOut{after: allowed}
+	}
+	if c.opts.Addr != "" {
+		return fmt.Errorf("ipcbus: connect to %s: %w", c.opts.Addr, err)
 	}
 	return fmt.Errorf("ipcbus: connect: %w", err)
 }
 
-func (c *Conn) handshake(ctx context.Context) error {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.opts.ConnectTimeout)
-		defer cancel()
-	}
+func (c *Conn) handshake(ctx context.Context, allowed time.Duration) error {
 	t, err := c.dial(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return connectError(ctx.Err())
+			return c.connectError(ctx.Err(), allowed)
 		}
 		return fmt.Errorf("ipcbus: connect: %w", err)
 	}
@@ -181,7 +189,7 @@ func (c *Conn) handshake(ctx context.Context) error {
 	welcome, err := c.greet(t)
 	if !stop() {
 		t.Close()
-		return connectError(ctx.Err())
+		return c.connectError(ctx.Err(), allowed)
 	}
 	if err != nil {
 		t.Close()
@@ -652,7 +660,7 @@ func (c *Conn) addPeer(ctx context.Context, info wire.PeerInfo) (Peer, error) {
 		delete(c.adds, handle)
 		c.mu.Unlock()
 		// The hub may still add it: remove it should it arrive.
-		return Peer{}, connectError(ctx.Err())
+		return Peer{}, ctx.Err()
 	}
 }
 

@@ -11,6 +11,14 @@
 // Conn (a renderer's page and frames do). A Client made with NewClient owns a
 // Conn of its own, which it closes when it closes.
 //
+// # Options
+//
+// Constructors take their options by pointer, nil meaning every default:
+// NewClient and NewConn (*Options), NewService (*ServiceOptions),
+// NewServiceProxy (*ServiceProxyOptions), as nativeclient.Dial and New do.
+// A zero field means the default its comment gives; the struct is copied.
+// (The hub's hub.Config is a value, like http.Server's fields.)
+//
 // # Callbacks
 //
 // Listeners run one at a time, in arrival order, on the Conn's dispatch

@@ -20,8 +20,9 @@ func ToPeer(p Peer) Target { return Target{Peer: p.ID} }
 // ToProcess targets every peer of the process p names (its non-zero fields).
 func ToProcess(p Process) Target { return Target{Process: &p} }
 
-// Options configure a Conn and the Clients on it. The zero value is usable:
-// each zero field means the default its comment gives.
+// Options configure a Conn and the Clients on it, given to NewClient and
+// NewConn by pointer (nil: every default). The zero value is usable: each
+// zero field means the default its comment gives.
 type Options struct {
 	// Name is the peer name of a Client made by NewClient. Default: the
 	// process type and pid, as "node-1234".
@@ -31,7 +32,12 @@ type Options struct {
 	Process Process
 	// Token is sent in hello; hubs that require one refuse a wrong one.
 	Token string
-	// ConnectTimeout bounds Connect when its ctx has no deadline. Default 2 s.
+	// Addr names the hub in errors ("ipcbus: connect to ADDR: ..."); it
+	// does not choose it, the Dialer does. nativeclient sets it.
+	Addr string
+	// ConnectTimeout bounds Connect when its ctx has no deadline. Default
+	// 2 s; negative waits without limit (as RequestTimeout), for a hub
+	// started later.
 	ConnectTimeout time.Duration
 	// RequestTimeout is the deadline of a request whose ctx has none.
 	// Default 2000 ms, as electron-common-ipc; negative waits forever.
@@ -61,7 +67,7 @@ func (o Options) withDefaults() Options {
 	if o.Process.PID == 0 {
 		o.Process.PID = os.Getpid()
 	}
-	if o.ConnectTimeout <= 0 {
+	if o.ConnectTimeout == 0 {
 		o.ConnectTimeout = 2 * time.Second
 	}
 	if o.RequestTimeout == 0 {

@@ -146,8 +146,11 @@ func (cl *Client) RequestRawAsync(ctx context.Context, to Target, channel string
 func (cl *Client) roundTrip(ctx context.Context, to Target, channel string, args []byte) (*Response, error) {
 	c := cl.conn
 	timeout := time.Duration(0)
-	if _, ok := ctx.Deadline(); !ok && c.opts.RequestTimeout > 0 {
-		timeout = c.opts.RequestTimeout
+	allowed := timeout // reported by a timeout
+	if dl, ok := ctx.Deadline(); ok {
+		allowed = time.Until(dl)
+	} else if c.opts.RequestTimeout > 0 {
+		timeout, allowed = c.opts.RequestTimeout, c.opts.RequestTimeout
 	}
 	p := &pending{client: cl, channel: channel, ch: make(chan result, 1)}
 	id, err := cl.start(ctx, to, channel, args, p)
@@ -165,11 +168,11 @@ func (cl *Client) roundTrip(ctx context.Context, to Target, channel string, args
 		return r.response(channel)
 	case <-expired:
 		cl.forget(id, true)
-		return nil, ErrTimeout
+		return nil, &timedOut{after: allowed}
 	case <-ctx.Done():
 		cl.forget(id, true)
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, ErrTimeout
+			return nil, &timedOut{after: allowed}
 		}
 		return nil, ctx.Err()
 	}

@@ -78,7 +78,7 @@ func (badOuter) Broken() (int, int)  { return 0, 0 }
 func (badOuter) private() (int, int) { return 0, 0 }
 
 func TestNewServiceRefusesABadMethod(t *testing.T) {
-	c := NewConn(nil, Options{}).NewClient("svc", Process{})
+	c := NewConn(nil, nil).NewClient("svc", Process{})
 	if _, err := NewService(c, "bad", badOuter{}, nil); !errors.Is(err, ErrBadHandler) {
 		t.Fatalf("NewService = %v, want ErrBadHandler", err)
 	}
@@ -89,7 +89,7 @@ type lowerOuter struct{}
 func (lowerOuter) GetTime() int { return 1 }
 
 func TestServiceStatusNamesHandlers(t *testing.T) {
-	c := NewConn(nil, Options{}).NewClient("svc", Process{})
+	c := NewConn(nil, nil).NewClient("svc", Process{})
 	lower := func(m string) string { return string(m[0]+'a'-'A') + m[1:] }
 	s, err := NewService(c, "svc", lowerOuter{}, &ServiceOptions{MethodName: lower})
 	if err != nil {

@@ -26,11 +26,18 @@ type ServiceProxyOptions struct {
 	MaxQueuedCalls int
 }
 
-// ServiceProxy calls a service and follows its events and its life, from
-// any peer (electron-common-ipc's IpcBusServiceProxy). It is an
-// EventEmitter: listeners get the service's events by name, its wrapper
-// events (an outer value's emits) by their own name, ServiceEventStart
-// with the ServiceStatus and ServiceEventStop without arguments.
+// ServiceProxy calls a service and follows its events and its life
+// (electron-common-ipc's IpcBusServiceProxy). It is an EventEmitter:
+// listeners get the service's events by name, its wrapper events (an outer
+// value's emits) by their own name, ServiceEventStart with the
+// ServiceStatus and ServiceEventStop without arguments.
+//
+// Several peers may serve the same name. A proxy follows the instance it
+// started with (LastStatus names its peer): its calls go to that peer
+// only, and while it is started the events of other instances, their stops
+// included, are not its. When its instance stops, the proxy reports the
+// stop, then asks again whether another instance is started and follows
+// that one if so.
 //
 // Listeners run one at a time, in order, on the goroutine that delivers
 // the event (the client's dispatch goroutine, or the goroutine of a Connect
@@ -53,8 +60,11 @@ type ServiceProxy struct {
 	startCh   chan struct{}   // closed at the next start or Close
 	life      context.Context // the current start; ended by stop or Close
 	end       context.CancelCauseFunc
-	stops     uint64 // stop events seen, to spot a stale status
-	queued    int    // calls waiting for the start
+	stops     uint64          // stop events seen, to spot a stale status
+	lastStops [8]stopMark     // the latest of them
+	look      context.Context // between Connect and Close: bounds the search for another instance
+	endLook   context.CancelFunc
+	queued    int // calls waiting for the start
 }
 
 // NewServiceProxy returns a proxy of the service named name, used through
@@ -115,6 +125,7 @@ func (p *ServiceProxy) Connect(ctx context.Context) error {
 	p.mu.Lock()
 	if !p.listening {
 		p.listening = true
+		p.look, p.endLook = context.WithCancel(context.Background())
 		p.listenID = p.client.AddListener(ServiceEventChannel(p.name), p.onEvent, WithKey(p))
 	}
 	started, stops := p.started, p.stops
@@ -122,7 +133,7 @@ func (p *ServiceProxy) Connect(ctx context.Context) error {
 	if started {
 		return nil
 	}
-	resp, err := p.request(ctx, ServiceCallGetStatus, nil)
+	resp, err := p.request(ctx, Target{}, ServiceCallGetStatus, nil)
 	switch {
 	case err == nil:
 		var st ServiceStatus
@@ -200,6 +211,7 @@ func (p *ServiceProxy) Close() error {
 		p.queueEmit(ServiceEventStop, emptyArgs, p.service, false)
 	}
 	p.halt(ErrClosed)
+	p.endLook()
 	p.mu.Unlock()
 	p.client.Off(ServiceEventChannel(p.name), id)
 	p.runner.drain()
@@ -220,12 +232,16 @@ func (p *ServiceProxy) halt(cause error) {
 }
 
 // Status asks the service for its status, at once, whether the proxy
-// thinks it started or not. A ctx without deadline gets the proxy's Timeout.
+// thinks it started or not: the instance the proxy follows when started,
+// any instance else. A ctx without deadline gets the proxy's Timeout.
 func (p *ServiceProxy) Status(ctx context.Context) (ServiceStatus, error) {
 	ctx, cancel := p.withTimeout(ctx)
 	defer cancel()
 	var st ServiceStatus
-	resp, err := p.request(ctx, ServiceCallGetStatus, nil)
+	p.mu.Lock()
+	to := Target{Peer: p.service.ID} // 0 when not started: any instance
+	p.mu.Unlock()
+	resp, err := p.request(ctx, to, ServiceCallGetStatus, nil)
 	if err == nil {
 		err = resp.Decode(&st)
 	}
@@ -252,7 +268,8 @@ func (p *ServiceProxy) CheckAvailability(ctx context.Context) (bool, error) {
 	return ok, nil
 }
 
-// request sends one call to the service, now.
-func (p *ServiceProxy) request(ctx context.Context, handler string, args []any) (*Response, error) {
-	return p.client.Request(ctx, ServiceCallChannel(p.name), serviceCallOut{HandlerName: handler, Args: orEmpty(args)})
+// request sends one call to the service, now: to the peer to names, or to
+// every instance (the first answer wins) with a zero Target.
+func (p *ServiceProxy) request(ctx context.Context, to Target, handler string, args []any) (*Response, error) {
+	return p.client.RequestTo(ctx, to, ServiceCallChannel(p.name), serviceCallOut{HandlerName: handler, Args: orEmpty(args)})
 }

@@ -35,7 +35,7 @@ func (p *ServiceProxy) call(ctx context.Context, handler string, args []any) (*R
 		return nil, err
 	}
 	p.mu.Lock()
-	life := p.life
+	life, to := p.life, Target{Peer: p.service.ID}
 	p.mu.Unlock()
 	if life == nil { // stopped again already
 		return nil, &ServiceStoppedError{Service: p.name}
@@ -45,7 +45,7 @@ func (p *ServiceProxy) call(ctx context.Context, handler string, args []any) (*R
 	rctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	defer context.AfterFunc(life, func() { stop(context.Cause(life)) })()
-	resp, err := p.request(rctx, handler, args)
+	resp, err := p.request(rctx, to, handler, args)
 	if err != nil && ctx.Err() == nil && rctx.Err() != nil {
 		return nil, context.Cause(rctx)
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -36,14 +37,20 @@ func NewWS(ws *websocket.Conn, maxFrame int, writeTimeout time.Duration) *WS {
 func (t *WS) SetMaxFrame(n int) { t.ws.SetReadLimit(int64(n)) }
 
 // ReadFrame returns the next frame, in memory the caller may keep. A
-// message over the limit returns an
-// error wrapping wire.ErrFrameTooLarge, a text message one wrapping
-// wire.ErrMalformed.
+// message over the limit returns an error wrapping wire.ErrFrameTooLarge, a
+// text message one wrapping wire.ErrMalformed, a close with status normal
+// or going away io.EOF.
 func (t *WS) ReadFrame() ([]byte, error) {
 	typ, b, err := t.ws.Read(context.Background())
 	if err != nil {
 		if errors.Is(err, websocket.ErrMessageTooBig) {
 			return nil, fmt.Errorf("%w: %v", wire.ErrFrameTooLarge, err)
+		}
+		switch websocket.CloseStatus(err) {
+		case websocket.StatusNormalClosure, websocket.StatusGoingAway:
+			// The other side closed as a socket does at its end (a tab
+			// closed, a page left): io.EOF, as on a stream.
+			return nil, io.EOF
 		}
 		return nil, err
 	}
