@@ -2,6 +2,7 @@ package nativeclient
 
 import (
 	"context"
+	"errors"
 	"net"
 	"time"
 
@@ -22,7 +23,11 @@ func Dialer(addr string) (bus.Dialer, error) {
 	}
 	return func(ctx context.Context) (bus.Transport, error) {
 		if a.Network == "ws" {
-			return dialWS(ctx, a.Address)
+			t, err := dialWS(ctx, a.Address)
+			if errors.Is(err, ErrForbidden) {
+				err = bus.Terminal(err) // a bad token stays bad: no reconnecting
+			}
+			return t, err
 		}
 		var d net.Dialer
 		nc, err := d.DialContext(ctx, a.Network, a.Address)
@@ -38,7 +43,9 @@ func Dialer(addr string) (bus.Dialer, error) {
 }
 
 // New returns a client for the hub at addr that connects on Connect.
-// Listeners may be added before. opts may be nil.
+// Listeners may be added before. opts may be nil. Unless opts sets Redial
+// or NoReconnect, the client reconnects to the same address (token
+// included) when the hub goes away (see bus.Options).
 func New(addr string, opts *bus.Options) (*bus.Client, error) {
 	dial, err := Dialer(addr)
 	if err != nil {
@@ -47,6 +54,9 @@ func New(addr string, opts *bus.Options) (*bus.Client, error) {
 	var o bus.Options
 	if opts != nil {
 		o = *opts
+	}
+	if o.Redial == nil {
+		o.Redial = dial
 	}
 	return bus.NewClient(dial, o), nil
 }
