@@ -115,7 +115,8 @@ func (h *Hub) Addr(kind string) string {
 }
 
 // Serve accepts connections until ctx is done or Shutdown is called. When
-// ctx ends it shuts the hub down, giving connections five seconds to close.
+// ctx ends it shuts the hub down (Shutdown), giving it the lame-duck window
+// and five seconds more.
 // It returns nil once stopped, or the error that kept it from listening.
 func (h *Hub) Serve(ctx context.Context) error {
 	if err := h.Listen(); err != nil {
@@ -134,7 +135,7 @@ func (h *Hub) Serve(ctx context.Context) error {
 	h.log.Info("hub serving", "unix", h.Addr("unix"), "tcp", h.Addr("tcp"), "ws", h.Addr("ws"))
 	select {
 	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), max(h.cfg.LameDuckWindow, 0)+5*time.Second)
 		defer cancel()
 		if err := h.Shutdown(sctx); err != nil && !errors.Is(err, ErrClosed) {
 			return err

@@ -41,6 +41,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 	maxPending := fs.Int("max-pending", 64<<20, "outbound queue limit per connection, in bytes")
 	handshake := fs.Duration("handshake-timeout", wire.DefaultHandshakeTimeout, "time a connection has to say hello")
 	ping := fs.Duration("ping-interval", 30*time.Second, "ping interval for quiet connections")
+	lameDuck := fs.Duration("lame-duck", time.Second, "on SIGTERM, spread the closes (clients told to reconnect) over this window")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -69,6 +70,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 		MaxPendingBytes:  *maxPending,
 		HandshakeTimeout: *handshake,
 		PingInterval:     *ping,
+		LameDuckWindow:   *lameDuck,
 		Logger:           logger,
 	}
 	if *web != "" {

@@ -2,6 +2,7 @@ package hubtest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -99,7 +100,8 @@ func (r *Restarter) Kill() {
 
 func (r *Restarter) reap() {
 	r.cancel()
-	if err := <-r.done; err != nil {
+	// ErrClosed: stopped before Serve got going.
+	if err := <-r.done; err != nil && !errors.Is(err, hub.ErrClosed) {
 		r.t.Errorf("hub serve: %v", err)
 	}
 	r.h = nil
