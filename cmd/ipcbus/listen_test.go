@@ -40,7 +40,9 @@ func TestListenRidesThroughAHubRestart(t *testing.T) {
 func TestListenNoReconnectExits(t *testing.T) {
 	r := hubtest.StartRestartable(t, hub.Config{LameDuckWindow: -1})
 	done := make(chan int, 1)
-	go func() { done <- run(context.Background(), []string{"listen", "--addr", r.Addr(), "--no-reconnect", "news"}, io.Discard) }()
+	go func() {
+		done <- run(context.Background(), []string{"listen", "--addr", r.Addr(), "--no-reconnect", "news"}, io.Discard)
+	}()
 	waitPeers(t, r.Hub(), "news", 1)
 	r.Kill()
 	select {
