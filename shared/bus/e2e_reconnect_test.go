@@ -368,3 +368,60 @@ func TestTerminalCloseCodeDoesNotReconnect(t *testing.T) {
 		t.Fatalf("status %v", c.Conn().Status())
 	}
 }
+
+func TestBufferedRequestPastItsDeadlineIsNeverSent(t *testing.T) {
+	r := hubtest.StartRestartable(t, hub.Config{})
+	ctx := ctxT(t)
+	lst, sst := newStatuses(), newStatuses()
+	responder := dialTo(t, r.Addr(), fastReconnect("responder", lst))
+	var asked atomic.Int32
+	responder.On("q", func(e *bus.Event) {
+		asked.Add(1)
+		e.Request.Resolve("answer")
+	})
+	if err := responder.Conn().Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	responderBack := make(chan struct{})
+	opts := fastReconnect("requester", sst)
+	opts.Redial = redialAfter(r.Addr(), responderBack)
+	requester := dialTo(t, r.Addr(), opts)
+	r.Kill()
+	sst.waitFor(t, bus.StatusDisconnected, 1)
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	_, err := requester.Request(short, "q", "too late")
+	cancel()
+	if !errors.Is(err, bus.ErrTimeout) {
+		t.Fatalf("buffered request past its deadline: %v, want ErrTimeout", err)
+	}
+	r.Start()
+	lst.waitFor(t, bus.StatusConnected, 2)
+	close(responderBack)
+	sst.waitFor(t, bus.StatusConnected, 2)
+	resp, err := requester.Request(ctx, "q", "in time")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s string
+	if resp.Decode(&s); s != "answer" {
+		t.Fatalf("answer %q", s)
+	}
+	if n := asked.Load(); n != 1 {
+		t.Fatalf("the responder was asked %d times, want once (the expired request must not be sent)", n)
+	}
+}
+
+func TestConnWithoutRedialEndsWithTheHub(t *testing.T) {
+	h := hubtest.Start(t, hub.Config{})
+	dial, _ := nativeclient.Dialer(hubtest.Addr(h))
+	c := bus.NewClient(dial, bus.Options{Name: "fixed"}) // no Redial
+	if err := c.Connect(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	h.Kill()
+	<-c.Conn().Done()
+	if !errors.Is(c.Conn().Err(), bus.ErrClosed) || c.Conn().Status() != bus.StatusClosed {
+		t.Fatalf("status %v, err %v", c.Conn().Status(), c.Conn().Err())
+	}
+}

@@ -133,8 +133,6 @@ func (c *Conn) lost(s *session, err error) {
 	c.pending = make(map[uint64]*pending)
 	adds := c.adds
 	c.adds = make(map[uint64]chan added)
-	pings := c.pings
-	c.pings = make(map[uint64]chan struct{})
 	for _, cl := range c.order {
 		cl.status.CompareAndSwap(int32(StatusConnected), int32(StatusReconnecting))
 	}
@@ -150,7 +148,7 @@ func (c *Conn) lost(s *session, err error) {
 	for _, ch := range adds {
 		ch <- added{err: dis}
 	}
-	_ = pings // their Flush calls see s.lost
+	// Flush calls under way see s.lost.
 	c.closeRelayedPorts()
 	for _, h := range hooksOf(order) {
 		if later := h.connLost(dis); later != nil {
