@@ -196,8 +196,21 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 // a hub that dies; Shutdown is the way to stop.
 func (h *Hub) Kill() {
 	conns, _ := h.stopAccepting()
+	// Mute every connection before closing any, so that no teardown gets
+	// a frame out (a crashed hub tells nobody that a responder left).
 	for _, c := range conns {
-		c.abort()
+		c.omu.Lock()
+		c.state = connClosed
+		c.queue, c.pending = nil, 0
+		if c.stall != nil {
+			close(c.stall)
+			c.stall = nil
+		}
+		c.omu.Unlock()
+	}
+	for _, c := range conns {
+		c.t.Close()
+		c.signal()
 	}
 	h.wg.Wait()
 }

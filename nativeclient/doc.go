@@ -6,4 +6,7 @@
 //	defer c.Close()
 //	c.On("greeting", func(e *bus.Event) { ... })
 //	c.Send(ctx, "greeting", "hello")
+//
+// The client reconnects to the same address when the hub restarts (see
+// bus.Options.Redial); set bus.Options.NoReconnect to end with the hub.
 package nativeclient

@@ -142,8 +142,12 @@ func (cl *Client) join(ctx context.Context) error {
 	}
 	c.mu.Lock()
 	if c.Status() != StatusConnected {
+		err := c.cause
 		c.mu.Unlock()
-		return c.Err()
+		if err == nil { // lost meanwhile: the hub that added it is gone
+			err = ErrDisconnected
+		}
+		return fmt.Errorf("ipcbus: connect: %w", err)
 	}
 	c.clients[peer.ID] = cl
 	c.order = append(c.order[:len(c.order):len(c.order)], cl)

@@ -45,6 +45,7 @@ func TestChaosHubKilledAndRestarted(t *testing.T) {
 		mu       sync.Mutex
 		outcomes = map[string]int{}
 		late     []string
+		maxLate  time.Duration
 	)
 	for i, cl := range cls {
 		wg.Add(1)
@@ -70,7 +71,10 @@ func TestChaosHubKilledAndRestarted(t *testing.T) {
 				}
 				mu.Lock()
 				outcomes[outcome]++
-				if took > deadline+500*time.Millisecond {
+				// The deadline is checked for hangs, with room for a
+				// loaded machine (-race, other tests): not a speed test.
+				maxLate = max(maxLate, took-deadline)
+				if took > deadline+5*time.Second {
 					late = append(late, fmt.Sprintf("client %d request %d took %v (%v)", i, n, took, err))
 				}
 				mu.Unlock()
@@ -95,7 +99,7 @@ func TestChaosHubKilledAndRestarted(t *testing.T) {
 	})
 	stop.Store(true)
 	wg.Wait()
-	t.Logf("%d restarts in %v; request outcomes %v", restarts, time.Since(begin).Round(time.Millisecond), outcomes)
+	t.Logf("%d restarts in %v; request outcomes %v; the latest settled %v past its deadline", restarts, time.Since(begin).Round(time.Millisecond), outcomes, maxLate.Round(time.Millisecond))
 	if len(late) > 0 {
 		t.Fatalf("%d requests settled past their deadline: %v", len(late), late[:min(len(late), 5)])
 	}
