@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -16,26 +17,30 @@ import (
 	"github.com/ipcbus/ipcbus/hub"
 	"github.com/ipcbus/ipcbus/hub/hubtest"
 	"github.com/ipcbus/ipcbus/shared/bus"
+	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
-// TestChaosHubKilledAndRestarted kills the hub (connections and listeners
-// closed at once, as SIGKILL would) and starts a new one on the same
-// socket 10 times, under 20 clients making requests throughout. Every
-// request settles by its deadline, every client ends connected, and the
-// last hub knows exactly the live peers. The clients are 20 connections
-// of this test process (separate processes would test the same engine).
+// TestChaosHubKilledAndRestarted kills the hub, a process of its own, with
+// SIGKILL and starts a new one on the same socket 10 times, under 20
+// clients making requests throughout. Every request settles by its
+// deadline, every client ends connected, and the last hub knows exactly
+// the live peers. The clients are 20 connections of this test process,
+// each with its own engine, rather than 20 processes.
 func TestChaosHubKilledAndRestarted(t *testing.T) {
 	const (
 		clients  = 20
 		restarts = 10
 		deadline = 300 * time.Millisecond
 	)
-	r := hubtest.StartRestartable(t, hub.Config{})
+	path := filepath.Join(t.TempDir(), "hub.sock")
+	hp := startHubProc(t, path)
+	defer func() { hp.stop(false) }()
+	addr := "unix:" + path
 	ctx := ctxT(t)
 	cls := make([]*bus.Client, clients)
 	for i := range cls {
 		opts := &bus.Options{Name: fmt.Sprintf("c%02d", i), ReconnectWait: 10 * time.Millisecond, MaxReconnectWait: 100 * time.Millisecond, ReconnectJitter: 20 * time.Millisecond, MaxReconnects: -1}
-		cls[i] = dialTo(t, r.Addr(), opts)
+		cls[i] = dialTo(t, addr, opts)
 		cls[i].On("chaos/echo", func(e *bus.Event) { e.Request.Resolve(i) })
 	}
 
@@ -85,9 +90,9 @@ func TestChaosHubKilledAndRestarted(t *testing.T) {
 	begin := time.Now()
 	for range restarts {
 		time.Sleep(time.Duration(100+rand.IntN(300)) * time.Millisecond) // traffic
-		r.Kill()
+		hp.stop(true) // SIGKILL
 		time.Sleep(time.Duration(50+rand.IntN(150)) * time.Millisecond) // the outage
-		r.Start()
+		hp = startHubProc(t, path)
 	}
 	hubtest.Eventually(t, 20*time.Second, "every client connected to the last hub", func() bool {
 		for _, cl := range cls {
@@ -117,7 +122,15 @@ func TestChaosHubKilledAndRestarted(t *testing.T) {
 	for _, cl := range cls {
 		want = append(want, fmt.Sprintf("%s#%d", cl.Peer().Name, cl.Peer().ID))
 	}
-	for _, c := range r.Hub().State().Connections {
+	resp, err := cls[0].Request(ctx, wire.ChannelQueryState)
+	if err != nil {
+		t.Fatalf("hub state: %v", err)
+	}
+	var state hub.State
+	if err := resp.Decode(&state); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range state.Connections {
 		for _, p := range c.Peers {
 			got = append(got, fmt.Sprintf("%s#%d", p.Name, p.ID))
 		}
@@ -128,7 +141,7 @@ func TestChaosHubKilledAndRestarted(t *testing.T) {
 		t.Fatalf("the last hub's peers %v, want %v", got, want)
 	}
 	// And they answer.
-	resp, err := cls[0].Request(ctx, "chaos/echo", "last")
+	resp, err = cls[0].Request(ctx, "chaos/echo", "last")
 	if err != nil {
 		t.Fatalf("request after the chaos: %v", err)
 	}

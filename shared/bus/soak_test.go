@@ -9,29 +9,20 @@ package bus_test
 // the goroutines grow.
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/ipcbus/ipcbus/hub"
 	"github.com/ipcbus/ipcbus/nativeclient"
 	"github.com/ipcbus/ipcbus/shared/bus"
 )
-
-const soakHubEnv = "IPCBUS_SOAK_HUB"
 
 func soakDuration(name string, def time.Duration) time.Duration {
 	if v := os.Getenv(name); v != "" {
@@ -42,98 +33,12 @@ func soakDuration(name string, def time.Duration) time.Duration {
 	return def
 }
 
-// rssKB returns a process's resident set, from /proc.
-func rssKB(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return -1
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
-			n, _ := strconv.Atoi(f[1])
-			return n
-		}
-	}
-	return -1
-}
-
-// TestSoakHubProcess is the child: a hub on $IPCBUS_SOAK_HUB until
-// SIGTERM, printing its goroutines every second.
-func TestSoakHubProcess(t *testing.T) {
-	path := os.Getenv(soakHubEnv)
-	if path == "" {
-		t.Skip("the soak's hub process; run by TestSoak")
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	h, err := hub.New(hub.Config{UnixPath: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		tk := time.NewTicker(time.Second)
-		defer tk.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tk.C:
-				fmt.Printf("hubstat goroutines=%d\n", runtime.NumGoroutine())
-			}
-		}
-	}()
-	if err := h.Serve(ctx); err != nil {
-		t.Fatal(err)
-	}
-}
-
-type soakHub struct {
-	cmd        *exec.Cmd
-	goroutines atomic.Int64
-	done       chan struct{}
-}
-
-func startSoakHub(t *testing.T, path string) *soakHub {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestSoakHubProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), soakHubEnv+"="+path)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	h := &soakHub{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		defer close(h.done)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if v, ok := strings.CutPrefix(sc.Text(), "hubstat goroutines="); ok {
-				n, _ := strconv.Atoi(v)
-				h.goroutines.Store(int64(n))
-			}
-		}
-		cmd.Wait()
-	}()
-	return h
-}
-
-func (h *soakHub) stop(kill bool) {
-	if kill {
-		h.cmd.Process.Kill()
-	} else {
-		h.cmd.Process.Signal(syscall.SIGTERM)
-	}
-	<-h.done
-}
-
 func TestSoak(t *testing.T) {
 	duration := soakDuration("SOAK_DURATION", 10*time.Minute)
 	every := soakDuration("SOAK_RESTART_EVERY", time.Minute)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "hub.sock")
-	hubp := startSoakHub(t, path)
+	hubp := startHubProc(t, path)
 	defer func() { hubp.stop(false) }()
 	addr := "unix:" + path
 
@@ -248,7 +153,7 @@ loop:
 				how = "SIGKILL"
 			}
 			kill = !kill
-			hubp = startSoakHub(t, path)
+			hubp = startHubProc(t, path)
 			fmt.Printf("soak %6s: hub restarted (%s)\n", time.Since(begin).Round(time.Second), how)
 		case <-end:
 			break loop
