@@ -90,8 +90,8 @@ func TestChaosHubKilledAndRestarted(t *testing.T) {
 	begin := time.Now()
 	for range restarts {
 		time.Sleep(time.Duration(100+rand.IntN(300)) * time.Millisecond) // traffic
-		hp.stop(true) // SIGKILL
-		time.Sleep(time.Duration(50+rand.IntN(150)) * time.Millisecond) // the outage
+		hp.stop(true)                                                    // SIGKILL
+		time.Sleep(time.Duration(50+rand.IntN(150)) * time.Millisecond)  // the outage
 		hp = startHubProc(t, path)
 	}
 	hubtest.Eventually(t, 20*time.Second, "every client connected to the last hub", func() bool {

@@ -134,8 +134,9 @@ func TestSoak(t *testing.T) {
 		runtime.GC()
 		cg := runtime.NumGoroutine()
 		hg := int(hubp.goroutines.Load())
-		fmt.Printf("soak %6s: hub rss %6d kB goroutines %3d | clients rss %6d kB goroutines %3d | requests ok %d, cut by restarts %d\n",
-			time.Since(begin).Round(time.Second), rssKB(hubp.cmd.Process.Pid), hg, rssKB(os.Getpid()), cg, ok.Load(), failed.Load())
+		el := time.Since(begin)
+		fmt.Printf("soak %6s: hub rss %6d kB goroutines %3d | clients rss %6d kB goroutines %3d | requests ok %d (%.0f/s), cut by restarts %d\n",
+			el.Round(time.Second), rssKB(hubp.cmd.Process.Pid), hg, rssKB(os.Getpid()), cg, ok.Load(), float64(ok.Load())/el.Seconds(), failed.Load())
 		if firstClientG == 0 {
 			firstClientG, firstHubG = cg, hg
 		}
