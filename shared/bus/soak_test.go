@@ -138,7 +138,7 @@ func TestSoak(t *testing.T) {
 		cg := runtime.NumGoroutine()
 		hg := int(hubp.goroutines.Load())
 		el := time.Since(begin)
-		fmt.Printf("soak %6s: hub rss %6d kB goroutines %3d | clients rss %6d kB goroutines %3d | requests ok %d (%.0f/s), cut by restarts %d\n",
+		fmt.Printf("soak %6s: hub rss %6d kB goroutines %3d | clients rss %6d kB goroutines %3d | requests ok %d (%.0f/s), failed retryably (disconnected, timeout, no responder yet) %d\n",
 			el.Round(time.Second), rssKB(hubp.cmd.Process.Pid), hg, rssKB(os.Getpid()), cg, ok.Load(), float64(ok.Load())/el.Seconds(), failed.Load())
 		if firstClientG == 0 {
 			firstClientG, firstHubG = cg, hg
