@@ -364,8 +364,12 @@ func TestTerminalCloseCodeDoesNotReconnect(t *testing.T) {
 	if n := dials.Load(); n != 1 {
 		t.Fatalf("%d redials, want 1", n)
 	}
-	if c.Conn().Status() != bus.StatusClosed || st.count(bus.StatusClosed) != 1 {
+	if c.Conn().Status() != bus.StatusClosed {
 		t.Fatalf("status %v", c.Conn().Status())
+	}
+	var ce2 *wire.CloseError
+	if ch := st.waitFor(t, bus.StatusClosed, 1); !errors.As(ch.Err, &ce2) || ce2.Code != wire.CloseUnauthorized {
+		t.Fatalf("OnStatus closed with %v", ch.Err)
 	}
 }
 
