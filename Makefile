@@ -18,7 +18,7 @@ PREFIX ?=
 GOPATH1 := $(firstword $(subst :, ,$(shell $(GO) env GOPATH)))
 BINDIR ?= $(if $(PREFIX),$(PREFIX)/bin,$(or $(shell $(GO) env GOBIN),$(GOPATH1)/bin))
 
-.PHONY: all build install web run test vet fmt-check unit fuzz fuzz-long browser-deps browser-test bench bench-smoke clean
+.PHONY: all build install web run test vet fmt-check unit fuzz fuzz-long browser-deps browser-test bench bench-smoke soak clean
 
 all: build web
 
@@ -49,8 +49,18 @@ run: build web
 ## the browser tests in headless Chromium, and a smoke run of the benchmarks
 test: vet fmt-check unit fuzz browser-test bench-smoke
 
+## soak: not part of test. A hub process restarted every SOAK_RESTART_EVERY
+## (SIGTERM and SIGKILL in turn) under clients at half the measured request
+## capacity for SOAK_DURATION; prints RSS and goroutines of hub and clients
+SOAK_DURATION ?= 10m
+SOAK_RESTART_EVERY ?= 1m
+soak:
+	SOAK_DURATION=$(SOAK_DURATION) SOAK_RESTART_EVERY=$(SOAK_RESTART_EVERY) \
+		$(GO) test -tags soak -count=1 -timeout 0 -run '^TestSoak$$' -v ./shared/bus
+
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags soak ./shared/bus
 	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
 	cd browsertests && $(GO) vet ./...
 	cd bench && $(GO) vet ./...

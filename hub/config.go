@@ -100,6 +100,10 @@ type Config struct {
 	// MaxPingsOut unanswered pings it is closed as stale. Defaults 30 s, 2.
 	PingInterval time.Duration
 	MaxPingsOut  int
+	// LameDuckWindow is the time Shutdown spreads its closes over, so that
+	// the clients of a hub being restarted do not all reconnect at once.
+	// Default 1 s; negative: close every connection at once.
+	LameDuckWindow time.Duration
 
 	// Logger receives one line per connection event. Default slog.Default().
 	Logger *slog.Logger
@@ -168,6 +172,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxPingsOut == 0 {
 		c.MaxPingsOut = 2
+	}
+	if c.LameDuckWindow == 0 {
+		c.LameDuckWindow = time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -145,7 +145,8 @@ func (h *Hub) ConnectAddr(kind string) string {
 }
 
 // Serve accepts connections until ctx is done or Shutdown is called. When
-// ctx ends it shuts the hub down, giving connections five seconds to close.
+// ctx ends it shuts the hub down (Shutdown), giving it the lame-duck window
+// and five seconds more.
 // It returns nil once stopped, or the error that kept it from listening.
 func (h *Hub) Serve(ctx context.Context) error {
 	if err := h.Listen(); err != nil {
@@ -165,7 +166,7 @@ func (h *Hub) Serve(ctx context.Context) error {
 	h.log.Info("hub serving", "unix", h.Addr("unix"), "tcp", h.Addr("tcp"), "ws", h.Addr("ws"))
 	select {
 	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), max(h.cfg.LameDuckWindow, 0)+5*time.Second)
 		defer cancel()
 		if err := h.Shutdown(sctx); err != nil && !errors.Is(err, ErrClosed) {
 			return err
@@ -176,29 +177,36 @@ func (h *Hub) Serve(ctx context.Context) error {
 	return nil
 }
 
-// Shutdown stops accepting, tells every connection the hub is shutting
-// down (a close code that says to reconnect later), and waits for them to
-// close and for every goroutine of the hub to end, or for ctx. When ctx
-// ends first it closes what is left and returns ctx's error.
+// Shutdown stops the hub in lame-duck fashion: it stops accepting, then
+// tells each connection to reconnect later (wire.CloseShutdown), spreading
+// these closes over Config.LameDuckWindow so that clients do not all come
+// back at once. A connection is closed once the requests it made or was
+// asked, when its turn came, have settled. Shutdown then waits for the
+// connections to close and for every goroutine of the hub to end. When ctx
+// ends first it closes what is left at once and returns ctx's error.
 func (h *Hub) Shutdown(ctx context.Context) error {
-	h.mu.Lock()
-	if h.closing {
-		h.mu.Unlock()
+	conns, first := h.stopAccepting()
+	if !first {
 		h.wg.Wait()
 		return nil
 	}
-	h.closing = true
-	close(h.quit)
-	h.closeListenersLocked()
-	h.removeTokenFileLocked()
-	conns := make([]*conn, 0, len(h.conns))
-	for c := range h.conns {
-		conns = append(conns, c)
+	var closing sync.WaitGroup
+	step := time.Duration(0)
+	if w := h.cfg.LameDuckWindow; w > 0 && len(conns) > 1 {
+		step = w / time.Duration(len(conns))
 	}
-	h.mu.Unlock()
-	for _, c := range conns {
-		c.closeWith(wire.CloseShutdown, "hub shutting down")
+	for i, c := range conns {
+		closing.Add(1)
+		go func() {
+			defer closing.Done()
+			if !sleepCtx(ctx, time.Duration(i)*step) {
+				return
+			}
+			h.waitRequests(ctx, c)
+			c.closeWith(wire.CloseShutdown, "hub shutting down")
+		}()
 	}
+	closing.Wait()
 	done := make(chan struct{})
 	go func() { h.wg.Wait(); close(done) }()
 	select {
@@ -210,6 +218,97 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		}
 		<-done
 		return fmt.Errorf("hub: shutdown: %w", ctx.Err())
+	}
+}
+
+// Kill stops the hub at once, as a crash would: listeners and connections
+// are closed without a close frame, requests in flight are dropped. It
+// returns once every goroutine of the hub has ended. Tests use it to play
+// a hub that dies; Shutdown is the way to stop.
+func (h *Hub) Kill() {
+	conns, _ := h.stopAccepting()
+	// Mute every connection before closing any, so that no teardown gets
+	// a frame out (a crashed hub tells nobody that a responder left).
+	for _, c := range conns {
+		c.omu.Lock()
+		c.state = connClosed
+		c.queue, c.pending = nil, 0
+		if c.stall != nil {
+			close(c.stall)
+			c.stall = nil
+		}
+		c.omu.Unlock()
+	}
+	for _, c := range conns {
+		c.t.Close()
+		c.signal()
+	}
+	h.wg.Wait()
+}
+
+// stopAccepting marks the hub closing and closes its listeners; it returns
+// the open connections, and whether this call was the first.
+func (h *Hub) stopAccepting() ([]*conn, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	first := !h.closing
+	if first {
+		h.closing = true
+		close(h.quit)
+		h.closeListenersLocked()
+		h.removeTokenFileLocked()
+	}
+	conns := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	return conns, first
+}
+
+// waitRequests waits, up to ctx, until the requests c made or its peers
+// were asked, as of now, have settled.
+func (h *Hub) waitRequests(ctx context.Context, c *conn) {
+	h.router.mu.RLock()
+	h.requests.mu.Lock()
+	var ids []uint64
+	for _, id := range c.asked {
+		ids = append(ids, id)
+	}
+	for _, p := range c.peers {
+		for id := range p.responding {
+			ids = append(ids, id)
+		}
+	}
+	h.requests.mu.Unlock()
+	h.router.mu.RUnlock()
+	for len(ids) > 0 {
+		h.requests.mu.Lock()
+		live := ids[:0]
+		for _, id := range ids {
+			if h.requests.byID[id] != nil {
+				live = append(live, id)
+			}
+		}
+		ids = live
+		h.requests.mu.Unlock()
+		if len(ids) > 0 && !sleepCtx(ctx, 2*time.Millisecond) {
+			return
+		}
+	}
+}
+
+// sleepCtx waits d; it reports false when ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/ipcbus/ipcbus/hub"
 	"github.com/ipcbus/ipcbus/hub/hubtest"
 	"github.com/ipcbus/ipcbus/nativeclient"
+	"github.com/ipcbus/ipcbus/shared/bus"
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
@@ -93,7 +94,7 @@ func TestServeStopsWithItsContext(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- h.Serve(ctx) }()
 	hubtest.Eventually(t, 5*time.Second, "listening", func() bool { return h.Addr("unix") != "" })
-	c, err := nativeDial(h, nil)
+	c, err := nativeDial(h, &bus.Options{NoReconnect: true}) // it ends with the hub
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package nativeclient
 
 import (
 	"context"
+	"errors"
 	"net"
 	"time"
 
@@ -28,7 +29,11 @@ func (a Addr) dialer(token string) bus.Dialer {
 	return func(ctx context.Context) (bus.Transport, error) {
 		switch a.Network {
 		case "ws":
-			return dialWS(ctx, withToken(a.Address, token))
+			t, err := dialWS(ctx, withToken(a.Address, token))
+			if errors.Is(err, ErrForbidden) {
+				err = bus.Terminal(err) // a bad token stays bad: no reconnecting
+			}
+			return t, err
 		case "unix":
 			if err := checkSocket(a.Address); err != nil {
 				return nil, err
@@ -57,6 +62,10 @@ func (a Addr) dialer(token string) bus.Dialer {
 // the hub knows the client's user from the kernel; the client connects
 // only to a socket in a folder no one but its owner may write, and to the
 // default socket only in a folder of its own user.
+//
+// Unless opts sets Redial
+// or NoReconnect, the client reconnects to the same address (token
+// included) when the hub goes away (see bus.Options).
 func New(addr string, opts *bus.Options) (*bus.Client, error) {
 	a, err := ParseAddr(addr)
 	if err != nil {
@@ -72,7 +81,11 @@ func New(addr string, opts *bus.Options) (*bus.Client, error) {
 	if o.Addr == "" {
 		o.Addr = addrName(addr)
 	}
-	return bus.NewClient(a.dialer(o.Token), &o), nil
+	dial := a.dialer(o.Token)
+	if o.Redial == nil {
+		o.Redial = dial
+	}
+	return bus.NewClient(dial, &o), nil
 }
 
 // Dial returns a client connected to the hub at addr. A ctx without

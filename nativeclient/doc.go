@@ -10,4 +10,7 @@
 // On a Unix socket the hub knows the client's user from the kernel; on TCP
 // and WebSocket addresses the client presents the hub's token, which New
 // finds by itself for the hub's own user (see New).
+//
+// The client reconnects to the same address when the hub restarts (see
+// bus.Options.Redial); set bus.Options.NoReconnect to end with the hub.
 package nativeclient

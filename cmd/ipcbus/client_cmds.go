@@ -19,7 +19,7 @@ import (
 func init() {
 	commands["send"] = command{"CHANNEL [JSON_ARG...]", "send a message", runSend}
 	commands["request"] = command{"[--timeout D] CHANNEL [JSON_ARG...]", "send a request and print the answer", runRequest}
-	commands["listen"] = command{"[--reply JSON] CHANNEL...", "print each message on the channels as a JSON line", runListen}
+	commands["listen"] = command{"[--reply JSON] [--no-reconnect] CHANNEL...", "print each message on the channels as a JSON line; rides through hub restarts", runListen}
 	commands["state"] = command{"", "print the hub's state as JSON", runState}
 }
 
@@ -70,6 +70,11 @@ func (cf clientFlags) parse(args []string, minArgs int) bool {
 
 // dial connects a client, reporting failure on stderr.
 func (cf clientFlags) dial(ctx context.Context) (*bus.Client, bool) {
+	return cf.dialWith(ctx, bus.Options{})
+}
+
+// dialWith is dial with options (Name and Token are the flags').
+func (cf clientFlags) dialWith(ctx context.Context, opts bus.Options) (*bus.Client, bool) {
 	token, err := cf.tokenOption()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", cf.fs.Name(), err)
@@ -77,7 +82,9 @@ func (cf clientFlags) dial(ctx context.Context) (*bus.Client, bool) {
 	}
 	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	c, err := nativeclient.Dial(dctx, *cf.addr, &bus.Options{Name: *cf.name, Token: token})
+	opts.Name = *cf.name
+	opts.Token = token
+	c, err := nativeclient.Dial(dctx, *cf.addr, &opts)
 	if err != nil {
 		a, _ := nativeclient.ParseAddr(*cf.addr)
 		fmt.Fprintf(os.Stderr, "ipcbus: cannot reach the hub at %s: %v\n", a, err)
@@ -180,6 +187,7 @@ type listenLine struct {
 func runListen(ctx context.Context, args []string, out io.Writer) int {
 	cf := newClientFlags("listen")
 	reply := cf.fs.String("reply", "", "resolve each request with this JSON value")
+	noReconnect := cf.fs.Bool("no-reconnect", false, "exit when the hub goes away instead of reconnecting")
 	if !cf.parse(args, 1) {
 		return exitUsage
 	}
@@ -192,7 +200,15 @@ func runListen(ctx context.Context, args []string, out io.Writer) int {
 		}
 		replyValue = v
 	}
-	c, ok := cf.dial(ctx)
+	// Status changes are printed on stderr by the loop below.
+	changes := make(chan bus.StatusChange, 64)
+	onStatus := func(ch bus.StatusChange) {
+		select {
+		case changes <- ch:
+		default: // a flapping hub: skip a line rather than block
+		}
+	}
+	c, ok := cf.dialWith(ctx, bus.Options{NoReconnect: *noReconnect, MaxReconnects: -1, OnStatus: onStatus})
 	if !ok {
 		return exitFailed
 	}
@@ -219,6 +235,13 @@ func runListen(ctx context.Context, args []string, out io.Writer) int {
 		select {
 		case l := <-lines:
 			out.Write(l)
+		case ch := <-changes:
+			switch {
+			case ch.Status == bus.StatusDisconnected && ch.Attempt == 0:
+				fmt.Fprintln(os.Stderr, "ipcbus: disconnected, reconnecting:", ch.Err)
+			case ch.Status == bus.StatusConnected && ch.Attempt > 0:
+				fmt.Fprintf(os.Stderr, "ipcbus: reconnected, listening as peer %d\n", c.Peer().ID)
+			}
 		case <-ctx.Done():
 			return exitOK
 		case <-c.Conn().Done():

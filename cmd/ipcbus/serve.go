@@ -65,6 +65,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 	handshake := fs.Duration("handshake-timeout", wire.DefaultHandshakeTimeout, "time a connection has to say hello (and an HTTP connection to send its request)")
 	ping := fs.Duration("ping-interval", 30*time.Second, "ping interval for quiet connections")
 	refusalLog := fs.Duration("refusal-log-interval", 10*time.Second, "how often refused connections are logged, as counts")
+	lameDuck := fs.Duration("lame-duck", time.Second, "on SIGTERM, spread the closes (clients told to reconnect) over this window")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -111,6 +112,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 		HandshakeTimeout:        *handshake,
 		PingInterval:            *ping,
 		RefusalLogInterval:      *refusalLog,
+		LameDuckWindow:          *lameDuck,
 		Logger:                  logger,
 	}
 	if *web != "" {

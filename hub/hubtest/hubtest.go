@@ -31,11 +31,7 @@ func Start(t testing.TB, cfg hub.Config) *hub.Hub {
 		cfg.UnixPath = filepath.Join(dir, "hub.sock")
 	}
 	if cfg.Logger == nil {
-		var w io.Writer = io.Discard
-		if os.Getenv("IPCBUS_TEST_LOG") != "" {
-			w = os.Stderr
-		}
-		cfg.Logger = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		cfg.Logger = testLogger()
 	}
 	h, err := hub.New(cfg)
 	if err != nil {
@@ -60,6 +56,15 @@ func Start(t testing.TB, cfg hub.Config) *hub.Hub {
 		}
 	})
 	return h
+}
+
+// testLogger logs to stderr when IPCBUS_TEST_LOG is set.
+func testLogger() *slog.Logger {
+	var w io.Writer = io.Discard
+	if os.Getenv("IPCBUS_TEST_LOG") != "" {
+		w = os.Stderr
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // Addr returns the hub's Unix address, or its TCP one with the token when

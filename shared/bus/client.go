@@ -57,7 +57,8 @@ func (c *Conn) NewClient(name string, process Process) *Client {
 // Conn returns the connection the client uses.
 func (cl *Client) Conn() *Conn { return cl.conn }
 
-// Peer returns the client's identity; its ID is zero until connected.
+// Peer returns the client's identity; its ID is zero until connected. The
+// hub gives a new ID at each reconnect (see Options.OnStatus).
 func (cl *Client) Peer() Peer {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
@@ -67,8 +68,16 @@ func (cl *Client) Peer() Peer {
 	return cl.peer
 }
 
-// Status returns the client's state.
+// Status returns the client's state: StatusReconnecting while its
+// connection is away.
 func (cl *Client) Status() Status { return Status(cl.status.Load()) }
+
+// peerID returns the client's id at the hub, which a reconnect changes.
+func (cl *Client) peerID() uint64 {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return cl.peer.ID
+}
 
 // Connect connects the client's connection if needed and joins the bus as a
 // peer. A ctx without deadline gets Options.ConnectTimeout. Calls while a
@@ -77,6 +86,13 @@ func (cl *Client) Connect(ctx context.Context) error {
 	ctx, cancel, allowed := limitCtx(ctx, cl.conn.opts.ConnectTimeout)
 	defer cancel()
 	cl.mu.Lock()
+	for cl.Status() == StatusReconnecting {
+		cl.mu.Unlock()
+		if _, err := cl.conn.waitConnected(ctx); err != nil {
+			return err
+		}
+		cl.mu.Lock()
+	}
 	switch cl.Status() {
 	case StatusConnected:
 		cl.mu.Unlock()
@@ -124,8 +140,12 @@ func (cl *Client) join(ctx context.Context, allowed time.Duration) error {
 	}
 	c.mu.Lock()
 	if c.Status() != StatusConnected {
+		err := c.cause
 		c.mu.Unlock()
-		return c.Err()
+		if err == nil { // lost meanwhile: the hub that added it is gone
+			err = ErrDisconnected
+		}
+		return fmt.Errorf("ipcbus: connect: %w", err)
 	}
 	c.clients[peer.ID] = cl
 	c.order = append(c.order[:len(c.order):len(c.order)], cl)
@@ -155,12 +175,14 @@ func (cl *Client) join(ctx context.Context, allowed time.Duration) error {
 
 // subscription tells the hub that a channel got its first listener or lost
 // its last. It runs under the emitter's lock, so it must not block.
+// While the client is reconnecting it sends nothing: the reconnect
+// subscribes the channels that have listeners then.
 func (cl *Client) subscription(kind wire.Kind, channel string) {
 	if cl.Status() != StatusConnected {
 		return
 	}
-	f, _ := wire.Append(nil, &wire.Frame{Kind: kind, Channel: channel, Peer: cl.peer.ID})
-	cl.conn.push(context.Background(), f, false)
+	f, _ := wire.Append(nil, &wire.Frame{Kind: kind, Channel: channel, Peer: cl.peerID()})
+	cl.conn.pushFrom(context.Background(), cl, wire.OutFrame{Head: f}, false)
 }
 
 // Close leaves the bus: pending requests of this client fail with ErrClosed
@@ -182,8 +204,11 @@ func (cl *Client) Close() error {
 			delete(c.pending, id)
 		}
 	}
-	if prev == StatusConnected {
-		delete(c.clients, cl.peer.ID)
+	id := cl.peerID()
+	if prev == StatusConnected || prev == StatusReconnecting {
+		if c.clients[id] == cl {
+			delete(c.clients, id)
+		}
 		c.order = slices.DeleteFunc(slices.Clone(c.order), func(o *Client) bool { return o == cl })
 	}
 	c.mu.Unlock()
@@ -191,8 +216,8 @@ func (cl *Client) Close() error {
 		p.settle(result{err: ErrClosed})
 	}
 	if prev == StatusConnected && !cl.owns {
-		f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerRemove, Peer: cl.peer.ID})
-		c.push(context.Background(), f, false)
+		f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerRemove, Peer: id})
+		c.pushFrom(context.Background(), cl, wire.OutFrame{Head: f}, false)
 	}
 	if cl.owns {
 		if err := c.Close(); err != nil && err != ErrClosed {
@@ -216,7 +241,7 @@ func (cl *Client) SendRaw(ctx context.Context, to Target, channel string, args [
 	if err != nil {
 		return fmt.Errorf("ipcbus: send on %q: %w", channel, err)
 	}
-	if err := cl.conn.pushFrame(ctx, f, true); err != nil {
+	if err := cl.conn.pushFrom(ctx, cl, f, true); err != nil {
 		return fmt.Errorf("ipcbus: send on %q: %w", channel, err)
 	}
 	return nil
@@ -226,10 +251,11 @@ func (cl *Client) SendRaw(ctx context.Context, to Target, channel string, args [
 // args array (not copied), checking what the hub would refuse.
 func (cl *Client) frame(kind wire.Kind, to Target, channel string, id uint64, ports []uint64, args []byte) (wire.OutFrame, error) {
 	var f wire.OutFrame
-	if cl.Status() != StatusConnected {
-		if cl.Status() == StatusClosed {
-			return f, ErrClosed
-		}
+	switch cl.Status() {
+	case StatusConnected, StatusReconnecting: // buffered while reconnecting
+	case StatusClosed:
+		return f, ErrClosed
+	default:
 		return f, ErrNotConnected
 	}
 	if !wire.ValidChannel(channel) {
@@ -238,7 +264,7 @@ func (cl *Client) frame(kind wire.Kind, to Target, channel string, id uint64, po
 	if !isArray(args) {
 		return f, fmt.Errorf("%w: the args are not one msgpack array", wire.ErrMalformed)
 	}
-	head, err := wire.AppendHeader(make([]byte, 0, 32+len(channel)), &wire.Frame{Kind: kind, Channel: channel, Peer: cl.peer.ID, To: to, ID: id, Ports: ports})
+	head, err := wire.AppendHeader(make([]byte, 0, 32+len(channel)), &wire.Frame{Kind: kind, Channel: channel, Peer: cl.peerID(), To: to, ID: id, Ports: ports})
 	if err != nil {
 		return f, err
 	}
@@ -305,7 +331,7 @@ func (cl *Client) EventNames() []string { return cl.em.channels() }
 // emit runs on the dispatch goroutine: it calls the client's listeners of
 // d's channel and reports whether there were any.
 func (cl *Client) emit(d *delivery, settled *atomic.Bool, ports []*Port) bool {
-	if cl.Status() != StatusConnected {
+	if st := cl.Status(); st != StatusConnected && st != StatusReconnecting {
 		return false
 	}
 	list := cl.em.snapshot(d.channel)
@@ -314,7 +340,7 @@ func (cl *Client) emit(d *delivery, settled *atomic.Bool, ports []*Port) bool {
 	}
 	ev := &Event{Channel: d.channel, Sender: d.sender, To: d.to, Ports: ports, args: d.args}
 	if d.reqID != 0 {
-		ev.Request = &Request{conn: cl.conn, id: d.reqID, channel: d.channel, responder: cl.peer.ID, settled: settled}
+		ev.Request = &Request{conn: cl.conn, id: d.reqID, channel: d.channel, responder: cl.peerID(), settled: settled, sess: d.sess}
 	}
 	for _, l := range list {
 		cl.call(l, ev)

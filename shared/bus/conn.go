@@ -11,42 +11,21 @@ import (
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
-// Status is the state of a Conn.
-type Status int32
-
-// Conn states.
-const (
-	StatusIdle Status = iota
-	StatusConnecting
-	StatusConnected
-	StatusClosed
-)
-
-func (s Status) String() string {
-	switch s {
-	case StatusIdle:
-		return "IDLE"
-	case StatusConnecting:
-		return "CONNECTING"
-	case StatusConnected:
-		return "CONNECTED"
-	case StatusClosed:
-		return "CLOSED"
-	}
-	return "UNKNOWN"
-}
-
 // Conn is one connection to a hub, carrying the frames of every Client
 // made on it. Its methods are safe for concurrent use.
 type Conn struct {
-	opts Options
-	dial Dialer
+	opts     Options
+	dial     Dialer
+	life     context.Context // ended by end: stops reconnecting
+	stopLife context.CancelFunc
 
 	status    atomic.Int32
 	mu        sync.Mutex
 	ready     chan struct{} // closed when the current connect attempt ends
 	connErr   error         // the last connect attempt's error
-	t         Transport
+	sess      *session      // the current transport, nil before the first connect
+	back      chan struct{} // closed when an outage ends, reconnected or closed
+	buf       *reconnectBuffer
 	welcome   wire.Welcome
 	clients   map[uint64]*Client       // connected clients by peer id
 	order     []*Client                // the same, in joining order; copied on write
@@ -56,13 +35,11 @@ type Conn struct {
 	ports     map[uint64]*Port         // relayed ports, by this connection's id for them
 	transfers map[uint64]*Port         // ends of ports sent to a peer of this connection, not yet delivered
 	nextID    uint64
-	remote    *wire.CloseError // the hub's close frame, if it sent one
-	cause     error            // why the connection ended
-	done      chan struct{}    // closed when the connection has ended
+	cause     error         // why the connection ended
+	done      chan struct{} // closed when the connection has ended
 
-	out  *outbound
 	disp *dispatcher
-	wg   sync.WaitGroup // reader and writer
+	wg   sync.WaitGroup // readers, writers, the reconnect loop and its hooks
 
 	senders map[string]Peer // decoded sender peers; reader goroutine only
 	dec     wire.Decoder    // reader goroutine only
@@ -81,9 +58,12 @@ func NewConn(dial Dialer, opts *Options) *Conn {
 	if opts != nil {
 		o = *opts
 	}
+	life, stop := context.WithCancel(context.Background())
 	return &Conn{
 		opts:      o.withDefaults(),
 		dial:      dial,
+		life:      life,
+		stopLife:  stop,
 		clients:   make(map[uint64]*Client),
 		adds:      make(map[uint64]chan added),
 		pending:   make(map[uint64]*pending),
@@ -127,6 +107,16 @@ func (c *Conn) Connect(ctx context.Context) error {
 	ctx, cancel, allowed := limitCtx(ctx, c.opts.ConnectTimeout)
 	defer cancel()
 	c.mu.Lock()
+	for st := c.Status(); st.outage(); st = c.Status() {
+		back := c.back
+		c.mu.Unlock()
+		select {
+		case <-back:
+		case <-ctx.Done():
+			return c.connectError(ctx.Err(), allowed)
+		}
+		c.mu.Lock()
+	}
 	switch c.Status() {
 	case StatusConnected:
 		c.mu.Unlock()
@@ -176,45 +166,62 @@ func (c *Conn) connectError(err error, allowed time.Duration) error {
 	return fmt.Errorf("ipcbus: connect: %w", err)
 }
 
+// handshake connects a first time; allowed is the time ctx allows (for
+// the timeout error).
 func (c *Conn) handshake(ctx context.Context, allowed time.Duration) error {
-	t, err := c.dial(ctx)
+	s, welcome, err := c.open(ctx, c.dial, allowed)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.Status() == StatusClosed { // closed while connecting
+		c.mu.Unlock()
+		s.t.Close()
+		return ErrClosed
+	}
+	c.welcome = welcome
+	c.disp = newDispatcher(c.opts.MaxQueuedEvents, c.opts.MaxQueuedEventBytes)
+	c.startLocked(s)
+	c.setStatusLocked(StatusConnected, nil, 0)
+	c.mu.Unlock()
+	go c.disp.run(c.deliver, c.reportDrops)
+	return nil
+}
+
+// open dials with dial and greets the hub: it returns a session not yet
+// started.
+func (c *Conn) open(ctx context.Context, dial Dialer, allowed time.Duration) (*session, wire.Welcome, error) {
+	t, err := dial(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return c.connectError(ctx.Err(), allowed)
+			return nil, wire.Welcome{}, c.connectError(ctx.Err(), allowed)
 		}
-		return fmt.Errorf("ipcbus: connect: %w", err)
+		return nil, wire.Welcome{}, fmt.Errorf("ipcbus: connect: %w", err)
 	}
 	// Until the welcome, ctx expiring closes the transport to unblock I/O.
 	stop := context.AfterFunc(ctx, func() { t.Close() })
 	welcome, err := c.greet(t)
 	if !stop() {
 		t.Close()
-		return c.connectError(ctx.Err(), allowed)
+		return nil, welcome, c.connectError(ctx.Err(), allowed)
 	}
 	if err != nil {
 		t.Close()
-		return err
+		return nil, welcome, err
 	}
 	if fl, ok := t.(FrameLimiter); ok && welcome.MaxFrameBytes > 0 {
 		fl.SetMaxFrame(welcome.MaxFrameBytes + wire.FrameOverheadBytes)
 	}
-	c.mu.Lock()
-	if c.Status() == StatusClosed { // closed while connecting
-		c.mu.Unlock()
-		t.Close()
-		return ErrClosed
-	}
-	c.t = t
-	c.welcome = welcome
-	c.out = newOutbound(c.opts.MaxOutboundBytes)
-	c.disp = newDispatcher(c.opts.MaxQueuedEvents, c.opts.MaxQueuedEventBytes)
-	c.status.Store(int32(StatusConnected))
-	c.mu.Unlock()
+	return newSession(t, c.opts.MaxOutboundBytes), welcome, nil
+}
+
+// startLocked makes s the current session and starts its reader and
+// writer. c.mu must be held.
+func (c *Conn) startLocked(s *session) {
+	c.sess = s
 	c.wg.Add(2)
-	go c.readLoop(t)
-	go c.writeLoop(t, c.out)
-	go c.disp.run(c.deliver, c.reportDrops)
-	return nil
+	go c.readLoop(s)
+	go c.writeLoop(s)
 }
 
 // greet sends hello and reads the welcome, or the hub's reason to refuse.
@@ -270,7 +277,8 @@ func (e *closedError) Unwrap() error        { return e.cause }
 func (e *closedError) Is(target error) bool { return target == ErrClosed }
 
 // Close says goodbye to the hub, flushes what was queued and ends the
-// connection. Pending requests fail with ErrClosed. Close is idempotent;
+// connection; it stops reconnecting. Pending requests fail with ErrClosed,
+// and what was buffered during an outage is dropped. Close is idempotent;
 // calls after the first return ErrClosed.
 func (c *Conn) Close() error {
 	c.mu.Lock()
@@ -285,11 +293,11 @@ func (c *Conn) Close() error {
 		c.mu.Unlock()
 		return nil
 	}
-	out := c.out
+	s := c.sess
 	c.mu.Unlock()
 	reason := wire.AppendStr(nil, "client closed")
 	bye, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindClose, Code: uint16(wire.CloseNormal), Body: reason})
-	out.finish(bye)
+	s.out.finish(bye) // a no-op on a session lost already
 	c.end(ErrClosed)
 	c.wg.Wait()
 	return nil
@@ -303,14 +311,21 @@ func (c *Conn) end(cause error) {
 		c.mu.Unlock()
 		return
 	}
-	c.status.Store(int32(StatusClosed))
-	if c.remote != nil && cause != ErrClosed {
-		cause = c.remote
-	}
 	if cause != ErrClosed {
 		cause = &closedError{cause: cause}
 	}
 	c.cause = cause
+	c.status.Store(int32(StatusClosed))
+	c.stopLife()
+	if c.back != nil {
+		close(c.back)
+		c.back = nil
+	}
+	var unsent int
+	if c.buf != nil {
+		unsent = c.buf.sends()
+		c.buf = nil
+	}
 	waiting := c.pending
 	c.pending = map[uint64]*pending{}
 	adds := c.adds
@@ -330,31 +345,29 @@ func (c *Conn) end(cause error) {
 	for _, cl := range clients {
 		cl.connEnded(cause)
 	}
-	c.mu.Lock()
-	relayed := c.ports
-	c.ports = map[uint64]*Port{}
-	c.mu.Unlock()
-	for _, p := range relayed {
-		p.mu.Lock()
-		p.state = portClosed
-		p.mu.Unlock()
-		c.disp.push(delivery{kind: deliverPortClosed, port: p})
+	c.closeRelayedPorts()
+	if unsent > 0 && cause != ErrClosed {
+		c.disp.push(delivery{kind: deliverFunc, fn: func() {
+			c.opts.OnError(fmt.Errorf("ipcbus: %d sends buffered while reconnecting were dropped: %w", unsent, cause))
+		}})
 	}
+	c.notify(StatusChange{Status: StatusClosed, Err: cause})
 	c.disp.close()
 	if c.opts.OnClose != nil {
 		go c.opts.OnClose(cause)
 	}
 }
 
-func (c *Conn) writeLoop(t Transport, out *outbound) {
+func (c *Conn) writeLoop(s *session) {
 	defer c.wg.Done()
-	defer t.Close()
+	defer s.t.Close()
+	out := s.out
 	var spare []wire.OutFrame
 	for range out.wake {
 		out.wmu.Lock()
 		batch, n, stop := out.take(spare)
 		spare = batch // the written batch is the next queue to fill
-		err := c.write(t, out, batch, n)
+		err := c.write(s, batch, n)
 		out.wmu.Unlock()
 		if err != nil {
 			return
@@ -366,18 +379,17 @@ func (c *Conn) writeLoop(t Transport, out *outbound) {
 	}
 }
 
-// write writes a batch taken from out; out.wmu is held. A failed write
-// ends the connection.
-func (c *Conn) write(t Transport, out *outbound, batch []wire.OutFrame, n int) error {
+// write writes a batch taken from s.out; s.out.wmu is held. A failed
+// write loses the session.
+func (c *Conn) write(s *session, batch []wire.OutFrame, n int) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	err := t.WriteFrames(batch)
+	err := s.t.WriteFrames(batch)
 	clear(batch)
-	out.release(n)
+	s.out.release(n)
 	if err != nil {
-		out.close()
-		c.end(err)
+		c.lost(s, err)
 	}
 	return err
 }
@@ -387,50 +399,62 @@ func (c *Conn) write(t Transport, out *outbound, batch []wire.OutFrame, n int) e
 // a response then leaves without a goroutine switch. Under js/wasm, where a
 // write may wait and callers may be JS callbacks, it writes only when the
 // transport says the write would not wait (writesInline).
-func (c *Conn) pushNow(ctx context.Context, frame wire.OutFrame, limited bool) error {
+// The frame goes on session s only: it fails with ErrDisconnected once s
+// is lost.
+func (c *Conn) pushNow(ctx context.Context, s *session, frame wire.OutFrame, limited bool) error {
 	c.mu.Lock()
-	out, t, status, cause := c.out, c.t, c.Status(), c.cause
+	cur, status, cause := c.sess, c.Status(), c.cause
+	live := s != nil && !s.over
 	c.mu.Unlock()
-	switch status {
-	case StatusClosed:
+	switch {
+	case status == StatusClosed:
 		return cause
-	case StatusConnected:
+	case cur == s && live && (status == StatusConnected || status == StatusReconnecting):
+		// (Reconnecting: answers to what the hub sent once the peers
+		// were back, before the buffered frames went out.)
+	case s != nil:
+		return ErrDisconnected
 	default:
 		return ErrNotConnected
 	}
+	out := s.out
 	if err := out.queue(ctx, frame, limited); err != nil {
+		if errors.Is(err, ErrClosed) {
+			return ErrDisconnected
+		}
 		return err
 	}
-	if !writesInline(t) || !out.wmu.TryLock() {
+	if !writesInline(s.t) || !out.wmu.TryLock() {
 		out.signal() // the writer is busy: it takes this next
 		return nil
 	}
 	batch, n, _ := out.take(nil)
-	c.write(t, out, batch, n)
+	c.write(s, batch, n)
 	out.wmu.Unlock()
 	return nil
 }
 
-func (c *Conn) readLoop(t Transport) {
+func (c *Conn) readLoop(s *session) {
 	defer c.wg.Done()
-	buffered, _ := t.(interface{ Buffered() int })
+	defer close(s.readerDone)
+	clear(c.senders) // identities of an earlier hub's peers
+	buffered, _ := s.t.(interface{ Buffered() int })
 	for {
-		b, err := t.ReadFrame()
+		b, err := s.t.ReadFrame()
 		if err != nil {
-			c.flushInbox()
-			c.out.close()
-			c.end(err)
+			c.flushInbox(s)
+			c.lost(s, err)
 			return
 		}
-		if err := c.handleFrame(b); err != nil {
-			c.flushInbox()
-			c.protocolError(err)
+		if err := c.handleFrame(s, b); err != nil {
+			c.flushInbox(s)
+			c.protocolError(s, err)
 			return
 		}
 		// Events go to the dispatcher in batches: once what the transport
 		// holds is handled, or every maxInbox events.
 		if len(c.inbox) >= maxInbox || len(c.inbox) > 0 && (buffered == nil || buffered.Buffered() == 0) {
-			c.flushInbox()
+			c.flushInbox(s)
 		}
 	}
 }
@@ -440,26 +464,26 @@ const maxInbox = 256
 
 // flushInbox hands the gathered events to the dispatcher and declines the
 // requests among them it had no room for.
-func (c *Conn) flushInbox() {
+func (c *Conn) flushInbox(s *session) {
 	if len(c.inbox) == 0 {
 		return
 	}
 	for _, id := range c.disp.pushAll(c.inbox) {
-		c.decline(id)
+		c.decline(s, id)
 	}
 	clear(c.inbox)
 	c.inbox = c.inbox[:0]
 }
 
 // protocolError closes the connection because the hub sent nonsense.
-func (c *Conn) protocolError(err error) {
+func (c *Conn) protocolError(s *session, err error) {
 	reason := wire.AppendStr(nil, err.Error())
 	bye, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindClose, Code: uint16(wire.CloseProtocolError), Body: reason})
-	c.out.finish(bye)
+	s.out.finish(bye)
 	c.end(err)
 }
 
-func (c *Conn) handleFrame(b []byte) error {
+func (c *Conn) handleFrame(s *session, b []byte) error {
 	f, err := c.dec.Decode(b)
 	if err != nil {
 		return err
@@ -470,7 +494,7 @@ func (c *Conn) handleFrame(b []byte) error {
 	case wire.KindPortClose:
 		c.inbox = append(c.inbox, delivery{kind: deliverPortClosed, portID: f.ID})
 	case wire.KindMessage:
-		d := delivery{channel: f.Channel, to: f.To.Peer, reqID: f.ID, ports: f.Ports, args: f.Body}
+		d := delivery{channel: f.Channel, to: f.To.Peer, reqID: f.ID, ports: f.Ports, args: f.Body, sess: s}
 		if d.sender, err = c.sender(f.Sender); err != nil {
 			return err
 		}
@@ -496,7 +520,7 @@ func (c *Conn) handleFrame(b []byte) error {
 		if ch == nil { // its Connect gave up: take the peer back
 			if f.Code == 0 {
 				rm, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerRemove, Peer: f.Peer})
-				c.out.push(context.Background(), wire.OutFrame{Head: rm}, false)
+				s.out.push(context.Background(), wire.OutFrame{Head: rm}, false)
 			}
 			return nil
 		}
@@ -510,7 +534,7 @@ func (c *Conn) handleFrame(b []byte) error {
 		ch <- a
 	case wire.KindPing:
 		pong, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPong, ID: f.ID})
-		c.out.push(context.Background(), wire.OutFrame{Head: pong}, false)
+		s.out.push(context.Background(), wire.OutFrame{Head: pong}, false)
 	case wire.KindPong:
 		c.mu.Lock()
 		if ch := c.pings[f.ID]; ch != nil {
@@ -520,7 +544,7 @@ func (c *Conn) handleFrame(b []byte) error {
 		c.mu.Unlock()
 	case wire.KindClose:
 		c.mu.Lock()
-		c.remote = closeFrameError(&f)
+		s.remote = closeFrameError(&f)
 		c.mu.Unlock()
 	default:
 		return fmt.Errorf("%w: unexpected %v from the hub", wire.ErrMalformed, f.Kind)
@@ -567,6 +591,9 @@ func (c *Conn) Dropped() uint64 {
 // listeners of the local peers it is for.
 func (c *Conn) deliver(d *delivery) {
 	switch d.kind {
+	case deliverFunc:
+		d.fn()
+		return
 	case deliverPortMessage, deliverPortClosed:
 		if d.port == nil {
 			c.portEvent(d)
@@ -604,7 +631,7 @@ func (c *Conn) deliver(d *delivery) {
 		}
 	}
 	if d.reqID != 0 && !heard {
-		c.decline(d.reqID)
+		c.decline(d.sess, d.reqID)
 	}
 }
 
@@ -621,10 +648,11 @@ func (c *Conn) dispatch(d delivery) bool {
 }
 
 // decline tells the hub that no listener here takes request id, so that it
-// stops counting this connection among the request's responders.
-func (c *Conn) decline(id uint64) {
+// stops counting this connection among the request's responders. A
+// request that came on a session lost since is forgotten by its hub.
+func (c *Conn) decline(s *session, id uint64) {
 	f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindResponse, ID: id, Code: uint16(wire.StatusNoListener)})
-	c.out.push(context.Background(), wire.OutFrame{Head: f}, false)
+	c.pushNow(context.Background(), s, wire.OutFrame{Head: f}, false)
 }
 
 // newID returns a fresh request id or peer handle.
@@ -647,10 +675,10 @@ func (c *Conn) addPeer(ctx context.Context, info wire.PeerInfo) (Peer, error) {
 		return Peer{}, ErrNotConnected
 	}
 	c.adds[handle] = ch
-	out := c.out
+	out := c.sess.out
 	c.mu.Unlock()
 	if err := out.push(ctx, wire.OutFrame{Head: f}, false); err != nil {
-		return Peer{}, err
+		return Peer{}, ErrDisconnected
 	}
 	select {
 	case a := <-ch:
@@ -666,7 +694,13 @@ func (c *Conn) addPeer(ctx context.Context, info wire.PeerInfo) (Peer, error) {
 
 // Flush waits until the hub has processed every frame queued before it (a
 // ping round trip): subscriptions made before Flush are then in place.
+// During an outage it waits for the reconnect first; a Flush under way
+// when the connection is lost fails with ErrDisconnected.
 func (c *Conn) Flush(ctx context.Context) error {
+	s, err := c.waitConnected(ctx)
+	if err != nil {
+		return fmt.Errorf("ipcbus: flush: %w", err)
+	}
 	id := c.newID()
 	ch := make(chan struct{})
 	c.mu.Lock()
@@ -678,36 +712,93 @@ func (c *Conn) Flush(ctx context.Context) error {
 		c.mu.Unlock()
 	}()
 	f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPing, ID: id})
-	if err := c.push(ctx, f, false); err != nil {
-		return fmt.Errorf("ipcbus: flush: %w", err)
+	if err := s.out.push(ctx, wire.OutFrame{Head: f}, false); err != nil {
+		return fmt.Errorf("ipcbus: flush: %w", ErrDisconnected)
 	}
 	select {
 	case <-ch:
 		return nil
 	case <-c.done:
 		return fmt.Errorf("ipcbus: flush: %w", c.Err())
+	case <-s.lost:
+		return fmt.Errorf("ipcbus: flush: %w", ErrDisconnected)
 	case <-ctx.Done():
 		return fmt.Errorf("ipcbus: flush: %w", ctx.Err())
 	}
 }
 
-// push queues a frame for the hub.
+// waitConnected returns the current session, waiting out an outage.
+func (c *Conn) waitConnected(ctx context.Context) (*session, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for {
+		switch st := c.Status(); {
+		case st == StatusConnected:
+			return c.sess, nil
+		case st == StatusClosed:
+			return nil, c.cause
+		case st.outage():
+			back := c.back
+			c.mu.Unlock()
+			select {
+			case <-back:
+			case <-ctx.Done():
+				c.mu.Lock()
+				return nil, ctx.Err()
+			}
+			c.mu.Lock()
+		default:
+			return nil, ErrNotConnected
+		}
+	}
+}
+
+// push queues a frame of the connection's own for the hub.
 func (c *Conn) push(ctx context.Context, frame []byte, limited bool) error {
 	return c.pushFrame(ctx, wire.OutFrame{Head: frame}, limited)
 }
 
-// pushFrame queues a frame in two pieces for the hub.
+// pushFrame queues a frame of the connection's own, in two pieces, for
+// the hub. During an outage it fails with ErrDisconnected: what it sends
+// (pings, cancels, port traffic) belongs to the lost session.
 func (c *Conn) pushFrame(ctx context.Context, frame wire.OutFrame, limited bool) error {
 	c.mu.Lock()
-	out := c.out
+	s := c.sess
 	status := c.Status()
 	cause := c.cause
 	c.mu.Unlock()
-	switch status {
-	case StatusClosed:
+	switch {
+	case status == StatusClosed:
 		return cause
-	case StatusConnected:
-		return out.push(ctx, frame, limited)
+	case status == StatusConnected:
+		return s.out.push(ctx, frame, limited)
+	case status.outage():
+		return ErrDisconnected
 	}
+	return ErrNotConnected
+}
+
+// pushFrom queues a frame of client cl: a send, a request (reqID not 0),
+// a subscription or a peer removal. During an outage it is buffered, to
+// be sent once reconnected with cl's new peer id; with limited set it
+// fails past Options.ReconnectBufBytes.
+func (c *Conn) pushFrom(ctx context.Context, cl *Client, frame wire.OutFrame, limited bool) error {
+	c.mu.Lock()
+	s := c.sess
+	status := c.Status()
+	cause := c.cause
+	switch {
+	case status == StatusClosed:
+		c.mu.Unlock()
+		return cause
+	case status == StatusConnected:
+		c.mu.Unlock()
+		return s.out.push(ctx, frame, limited)
+	case status.outage():
+		err := c.buf.add(buffered{cl: cl, frame: frame}, limited)
+		c.mu.Unlock()
+		return err
+	}
+	c.mu.Unlock()
 	return ErrNotConnected
 }

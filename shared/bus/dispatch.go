@@ -12,9 +12,11 @@ type delivery struct {
 	to      uint64
 	reqID   uint64 // hub request id, 0 for a send
 	ports   []uint64
-	args    []byte // the args array, or a port message
-	portID  uint64 // a relayed port, for port deliveries from the hub
-	port    *Port  // a port of this process, for local port deliveries
+	args    []byte   // the args array, or a port message
+	portID  uint64   // a relayed port, for port deliveries from the hub
+	port    *Port    // a port of this process, for local port deliveries
+	sess    *session // the session a message came on (its requests are that hub's)
+	fn      func()   // deliverFunc
 }
 
 type deliveryKind uint8
@@ -24,6 +26,7 @@ const (
 	deliverPortMessage                     // a message for a port
 	deliverPortClosed                      // a port's other end closed
 	deliverPortFlush                       // a port got its handler: run its backlog
+	deliverFunc                            // a status change or a hook: never dropped
 )
 
 // dispatcher runs deliveries in order on one goroutine. Its queue is bounded
@@ -71,7 +74,7 @@ func (q *dispatcher) pushLocked(d delivery) bool {
 	if q.closed {
 		return false
 	}
-	if len(q.queue) >= q.maxCount || (len(q.queue) > 0 && q.bytes+len(d.args) > q.maxBytes) {
+	if d.kind != deliverFunc && (len(q.queue) >= q.maxCount || (len(q.queue) > 0 && q.bytes+len(d.args) > q.maxBytes)) {
 		q.dropped++
 		q.episode = true
 		return false

@@ -19,10 +19,23 @@
 // A zero field means the default its comment gives; the struct is copied.
 // (The hub's hub.Config is a value, like http.Server's fields.)
 //
+// # Reconnecting
+//
+// A Conn with Options.Redial (nativeclient sets it) outlives its hub: when
+// the connection is lost, or the hub closes it with a code that says to
+// reconnect, it redials with backoff and jitter, adds its peers again (they
+// get new ids), restores their subscriptions, restarts the announcements of
+// started Services and refreshes ServiceProxies. Requests pending at the
+// loss fail with ErrDisconnected; sends and requests made meanwhile are
+// buffered (Options.ReconnectBufBytes) and sent in order once back.
+// Options.OnStatus reports each change; terminal close codes (a bad token,
+// a protocol version, a refused identity) end the connection instead.
+//
 // # Callbacks
 //
 // Listeners run one at a time, in arrival order, on the Conn's dispatch
-// goroutine, never on the goroutine that reads the connection. A listener
+// goroutine, never on the goroutine that reads the connection; so do
+// Options.OnStatus and the listeners' reactions to a reconnect. A listener
 // that blocks delays every later event of its Conn; one that panics is
 // recovered and reported through Options.OnError. Events that arrive while
 // the dispatch queue is full (Options.MaxQueuedEvents, MaxQueuedEventBytes)

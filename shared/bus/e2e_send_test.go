@@ -260,7 +260,7 @@ func TestFrameTooLargeFailsAtTheSenderOnly(t *testing.T) {
 func TestShutdownTellsClientsToReconnect(t *testing.T) {
 	h := hubtest.Start(t, hub.Config{})
 	closed := make(chan error, 1)
-	c := hubtest.Dial(t, h, "c", &bus.Options{OnClose: func(err error) { closed <- err }})
+	c := hubtest.Dial(t, h, "c", &bus.Options{NoReconnect: true, OnClose: func(err error) { closed <- err }})
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := h.Shutdown(sctx); err != nil {

@@ -34,10 +34,26 @@ var (
 	// ErrSlowConsumer is reported through Options.OnError when events were
 	// dropped because the dispatch queue was full.
 	ErrSlowConsumer = errors.New("ipcbus: slow consumer, events dropped")
+	// ErrDisconnected fails the requests pending when the connection to the
+	// hub was lost (and the Flush calls, and answers to requests received
+	// before). It is retryable: the connection is reconnecting, and the
+	// same call made now is buffered and sent once it is back.
+	ErrDisconnected = errors.New("ipcbus: disconnected from the hub")
+	// ErrReconnectBufferFull is returned by a Send or Request made while
+	// reconnecting once Options.ReconnectBufBytes are buffered.
+	ErrReconnectBufferFull = errors.New("ipcbus: reconnect buffer full")
 	// ErrOutboundFull is returned by Send or Request when the outbound queue
 	// is full and ctx is done before room is made.
 	ErrOutboundFull = errors.New("ipcbus: outbound queue full")
 )
+
+// disconnectedError is how the engine fails calls cut by a lost
+// connection: it matches ErrDisconnected and unwraps to the cause.
+type disconnectedError struct{ cause error }
+
+func (e *disconnectedError) Error() string        { return "ipcbus: disconnected: " + e.cause.Error() }
+func (e *disconnectedError) Unwrap() error        { return e.cause }
+func (e *disconnectedError) Is(target error) bool { return target == ErrDisconnected }
 
 type timeoutError struct{}
 

@@ -3,9 +3,15 @@
 package bus_test
 
 import (
+	"os"
 	"testing"
 
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if path := os.Getenv(hubProcEnv); path != "" {
+		os.Exit(runHubProcess(path)) // a hub process of a test (hubproc_test.go)
+	}
+	goleak.VerifyTestMain(m)
+}

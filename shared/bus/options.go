@@ -56,8 +56,39 @@ type Options struct {
 	// js/wasm, print to the console, which keeps log/slog out of client.wasm).
 	OnError func(error)
 	// OnClose is called once, on its own goroutine, when the connection
-	// ends, with the reason (a *wire.CloseError when the hub gave one).
+	// ends for good, with the reason (a *wire.CloseError when the hub gave
+	// one). A connection that reconnects has not ended.
 	OnClose func(error)
+	// OnStatus is called at each change of the connection's status once it
+	// first connected (connected, disconnected, reconnecting, closed), with
+	// the reason. It runs on the dispatch goroutine, in order with the
+	// events, and must not block.
+	OnStatus func(StatusChange)
+
+	// Redial, when set, opens a new transport to the hub after the
+	// connection was lost, or closed by the hub with a code that says to
+	// reconnect (wire.CloseCode.Reconnect); the Dialer given to NewConn is
+	// only used by Connect. Without Redial, a lost connection ends.
+	// nativeclient sets it to dial the same address again.
+	Redial Dialer
+	// NoReconnect turns reconnecting off even when Redial is set.
+	NoReconnect bool
+	// ReconnectWait is the wait before the first attempt of an outage;
+	// each failed attempt doubles it, up to MaxReconnectWait. Defaults
+	// 100 ms and 2 s.
+	ReconnectWait    time.Duration
+	MaxReconnectWait time.Duration
+	// ReconnectJitter is the bound of a random wait added to each, so that
+	// the clients of a restarted hub do not all come back at once.
+	// Default 100 ms; negative: none.
+	ReconnectJitter time.Duration
+	// MaxReconnects bounds the attempts of one outage; once they all
+	// failed the connection ends. Default 60; negative: try forever.
+	MaxReconnects int
+	// ReconnectBufBytes bounds the sends and requests made during an
+	// outage, kept to be sent in order once reconnected; past it they fail
+	// with ErrReconnectBufferFull. Default 8 MiB.
+	ReconnectBufBytes int
 }
 
 func (o Options) withDefaults() Options {
@@ -81,6 +112,21 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxQueuedEventBytes <= 0 {
 		o.MaxQueuedEventBytes = 64 << 20
+	}
+	if o.ReconnectWait <= 0 {
+		o.ReconnectWait = 100 * time.Millisecond
+	}
+	if o.MaxReconnectWait <= 0 {
+		o.MaxReconnectWait = 2 * time.Second
+	}
+	if o.ReconnectJitter == 0 {
+		o.ReconnectJitter = 100 * time.Millisecond
+	}
+	if o.MaxReconnects == 0 {
+		o.MaxReconnects = 60
+	}
+	if o.ReconnectBufBytes <= 0 {
+		o.ReconnectBufBytes = 8 << 20
 	}
 	if o.OnError == nil {
 		o.OnError = logError

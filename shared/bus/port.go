@@ -272,7 +272,7 @@ func (cl *Client) PostMessageRaw(ctx context.Context, to Target, channel string,
 			c.mu.Unlock()
 		}
 	}
-	if err := c.pushFrame(ctx, f, true); err != nil {
+	if err := c.pushFrom(ctx, cl, f, true); err != nil {
 		for _, p := range ports {
 			p.Close()
 		}

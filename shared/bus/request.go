@@ -30,6 +30,7 @@ type Request struct {
 	channel   string
 	responder uint64
 	settled   *atomic.Bool
+	sess      *session // the hub's session it came on: answers go there only
 }
 
 // ResolveRaw is Resolve with the value already encoded: one msgpack value.
@@ -64,7 +65,7 @@ func (r *Request) answer(status wire.Status, body []byte) (bool, error) {
 	if !r.settled.CompareAndSwap(false, true) {
 		return false, nil
 	}
-	if err := r.conn.pushNow(context.Background(), wire.OutFrame{Head: b}, false); err != nil {
+	if err := r.conn.pushNow(context.Background(), r.sess, wire.OutFrame{Head: b}, false); err != nil {
 		return false, fmt.Errorf("ipcbus: answer request on %q: %w", r.channel, err)
 	}
 	return true, nil
@@ -78,6 +79,7 @@ type pending struct {
 	ch      chan result  // buffered 1; settle never blocks
 	done    func(result) // called by the first settle, instead of ch
 	settled atomic.Bool
+	queued  bool // in the reconnect buffer, not sent yet; guarded by Conn.mu
 }
 
 type result struct {
@@ -188,7 +190,17 @@ func (cl *Client) start(ctx context.Context, to Target, channel string, args []b
 		return 0, err
 	}
 	c.mu.Lock()
-	if c.Status() != StatusConnected {
+	switch st := c.Status(); {
+	case st.outage():
+		// Sent once reconnected, unless given up before.
+		err := c.buf.add(buffered{cl: cl, frame: f, reqID: id}, true)
+		if err == nil {
+			p.queued = true
+			c.pending[id] = p
+		}
+		c.mu.Unlock()
+		return id, err
+	case st != StatusConnected:
 		err := c.cause
 		c.mu.Unlock()
 		if err == nil {
@@ -197,8 +209,9 @@ func (cl *Client) start(ctx context.Context, to Target, channel string, args []b
 		return 0, err
 	}
 	c.pending[id] = p
+	s := c.sess
 	c.mu.Unlock()
-	if err := c.pushNow(ctx, f, true); err != nil {
+	if err := c.pushNow(ctx, s, f, true); err != nil {
 		cl.forget(id, false)
 		return 0, err
 	}
@@ -209,8 +222,12 @@ func (cl *Client) start(ctx context.Context, to Target, channel string, args []b
 func (cl *Client) forget(id uint64, cancel bool) {
 	c := cl.conn
 	c.mu.Lock()
-	_, ok := c.pending[id]
+	p, ok := c.pending[id]
 	delete(c.pending, id)
+	if ok && p.queued {
+		c.buf.remove(id) // never sent: nothing to cancel
+		ok = false
+	}
 	c.mu.Unlock()
 	if ok && cancel {
 		f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindCancel, ID: id})

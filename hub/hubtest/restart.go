@@ -1,0 +1,108 @@
+package hubtest
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ipcbus/ipcbus/hub"
+)
+
+// Restarter runs a hub that a test stops or kills and starts again on the
+// same Unix socket, as a desktop app restarts its hub.
+type Restarter struct {
+	t      testing.TB
+	cfg    hub.Config
+	h      *hub.Hub
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// StartRestartable starts a hub on a Unix socket in a temp dir (cfg's
+// listeners are replaced) and stops whichever hub runs at cleanup.
+func StartRestartable(t testing.TB, cfg hub.Config) *Restarter {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "ipcbus-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	cfg.UnixPath, cfg.TCPAddr, cfg.WSAddr = filepath.Join(dir, "hub.sock"), "", ""
+	r := &Restarter{t: t, cfg: cfg}
+	r.Start()
+	t.Cleanup(func() {
+		if r.h != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			r.Stop(ctx)
+		}
+	})
+	return r
+}
+
+// Addr is the socket's address, the same for every hub started.
+func (r *Restarter) Addr() string { return "unix:" + r.cfg.UnixPath }
+
+// Hub returns the running hub, nil between a Stop or Kill and a Start.
+func (r *Restarter) Hub() *hub.Hub { return r.h }
+
+// StartWith is Start with another configuration (its listeners are
+// replaced by the socket).
+func (r *Restarter) StartWith(cfg hub.Config) {
+	r.t.Helper()
+	cfg.UnixPath, cfg.TCPAddr, cfg.WSAddr = r.cfg.UnixPath, "", ""
+	r.cfg = cfg
+	r.Start()
+}
+
+// Start starts a new hub (hub.New) on the socket.
+func (r *Restarter) Start() {
+	r.t.Helper()
+	if r.h != nil {
+		r.t.Fatal("hubtest: Start while a hub runs")
+	}
+	cfg := r.cfg
+	if cfg.Logger == nil {
+		cfg.Logger = testLogger()
+	}
+	h, err := hub.New(cfg)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if err := h.Listen(); err != nil {
+		r.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Serve(ctx) }()
+	r.h, r.cancel, r.done = h, cancel, done
+}
+
+// Stop shuts the hub down (lame duck) and waits for it.
+func (r *Restarter) Stop(ctx context.Context) {
+	r.t.Helper()
+	if err := r.h.Shutdown(ctx); err != nil {
+		r.t.Errorf("hub shutdown: %v", err)
+	}
+	r.reap()
+}
+
+// Kill stops the hub as a crash would: connections and listeners closed
+// at once, without a close frame.
+func (r *Restarter) Kill() {
+	r.t.Helper()
+	r.h.Kill()
+	r.reap()
+}
+
+func (r *Restarter) reap() {
+	r.cancel()
+	// ErrClosed: stopped before Serve got going.
+	if err := <-r.done; err != nil && !errors.Is(err, hub.ErrClosed) {
+		r.t.Errorf("hub serve: %v", err)
+	}
+	r.h = nil
+}
