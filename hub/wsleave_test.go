@@ -40,7 +40,7 @@ func TestClosedTabIsANormalLeave(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hello, _ := msgpack.Marshal(wire.Hello{Version: wire.Version, Process: wire.Process{Type: wire.ProcessRenderer, PID: 1}})
+	hello, _ := msgpack.Marshal(wire.Hello{Version: wire.Version, Token: h.Token(), Process: wire.Process{Type: wire.ProcessRenderer, PID: 1}})
 	f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindHello, Body: hello})
 	if err := ws.Write(ctx, websocket.MessageBinary, f); err != nil {
 		t.Fatal(err)
