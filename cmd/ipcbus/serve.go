@@ -42,8 +42,15 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 	handshake := fs.Duration("handshake-timeout", wire.DefaultHandshakeTimeout, "time a connection has to say hello")
 	ping := fs.Duration("ping-interval", 30*time.Second, "ping interval for quiet connections")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	parentStdin := fs.Bool("parent-stdin", false, "stop when stdin ends: the parent that started the hub holds the other end of that pipe, so the hub never outlives it, even when it is killed")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
+	}
+	if *parentStdin {
+		var stop context.CancelFunc
+		ctx, stop = context.WithCancel(ctx)
+		defer stop()
+		go stopAtEOF(serveStdin, stop)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -102,6 +109,16 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// serveStdin is what --parent-stdin watches (a pipe in tests).
+var serveStdin io.Reader = os.Stdin
+
+// stopAtEOF calls stop once r ends or fails: the process at its other end
+// has gone, or closed it to stop the hub.
+func stopAtEOF(r io.Reader, stop context.CancelFunc) {
+	_, _ = io.Copy(io.Discard, r)
+	stop()
 }
 
 func printHowToConnect(w io.Writer, h *hub.Hub, web bool) {
