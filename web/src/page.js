@@ -1,4 +1,4 @@
-// ipcbus-page.js: the page-side shim. It defines window.ElectronCommonIPC in
+// src/page.js: the page-side shim. It defines window.ElectronCommonIPC in
 // a page or a frame that has no preload of its own in its world, and makes
 // it talk to the renderer's preload over a MessagePort:
 //
@@ -18,9 +18,10 @@
 //
 // The page gets the API and a port, nothing else: the token, the socket and
 // client.wasm stay in the preload's world.
-(() => {
-  'use strict';
+import * as ipcbusClient from './client.js';
+import * as ipcbusService from './service.js';
 
+(() => {
   if (globalThis.ElectronCommonIPC) return;
   const win = globalThis.window;
   if (!win || typeof MessageChannel === 'undefined') return;
@@ -129,7 +130,6 @@
 
   const link = portLink();
   const session = ipcbusClient.createSession(link);
-  const services = typeof ipcbusService !== 'undefined' ? ipcbusService : null;
 
   const api = {
     IPCBUS_CHANNEL_QUERY_STATE: ipcbusClient.IPCBUS_CHANNEL_QUERY_STATE,
@@ -164,8 +164,8 @@
     // frame is true in a frame, false in the top page.
     frame: isFrame,
   };
-  // services and proxies (ipcbus-service.js), when the bundle has them: the
-  // same exports as the preload's API, working over this page's client
-  if (services) Object.assign(api, services);
+  // services and proxies (src/service.js): the same exports as the
+  // preload's API, working over this page's client
+  Object.assign(api, ipcbusService);
   Object.defineProperty(globalThis, 'ElectronCommonIPC', { value: Object.freeze(api), enumerable: true });
 })();
