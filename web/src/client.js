@@ -21,6 +21,7 @@
 //
 // An ES module; the build (build.mjs) bundles it.
 import * as codec from './codec.js';
+import { codedError } from './errors.js';
 
 const IPCBUS_CHANNEL_QUERY_STATE = '/electron-common-ipc/queryState';
 const IPCBUS_CHANNEL_SERVICE_AVAILABLE = '/electron-common-ipc/serviceAvailable';
@@ -83,9 +84,7 @@ class IpcBusRequestError extends Error {
 }
 
 function engineError(e) {
-  const err = new Error(e.message);
-  err.code = e.code;
-  return err;
+  return codedError(e.message, e.code);
 }
 
 function report(err) {
@@ -101,9 +100,7 @@ function whenReady(session, ms) {
   if (!session.link.readyTimeout || ms < 0) return session.ready;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      const err = new Error(`ipcbus: no port within ${ms} ms: ${session.link.notReadyReason || 'the link is not ready'}`);
-      err.code = 'not-granted';
-      reject(err);
+      reject(codedError(`ipcbus: no port within ${ms} ms: ${session.link.notReadyReason || 'the link is not ready'}`, 'not-granted'));
     }, ms);
     session.ready.then((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
   });
@@ -264,9 +261,7 @@ class IpcBusClient {
       size += out[i].length;
     }
     if (this._maxFrameBytes && size > this._maxFrameBytes) {
-      const err = new RangeError(`ipcbus: message on "${channel}" too large: about ${size} bytes, the hub's limit is ${this._maxFrameBytes}`);
-      err.code = 'frame-too-large';
-      throw err;
+      throw codedError(`ipcbus: message on "${channel}" too large: about ${size} bytes, the hub's limit is ${this._maxFrameBytes}`, 'frame-too-large', RangeError);
     }
     return out;
   }

@@ -200,7 +200,7 @@ export async function runWasm(Go, instantiate, scope) {
 // I/O object: WebSocket (a constructor to use instead of the global one),
 // streamOpen(url) (node/stream.js).
 export function startEngine(wasm, config, extra) {
-  let onBatch = () => {};
+  let onBatch = (/** @type {any[]} */ _batch) => {};
   const io = engineIO((batch) => onBatch(batch), extra || {});
   const link = {
     engine: null,

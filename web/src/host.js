@@ -79,7 +79,7 @@ class Endpoint {
     this.port = null;
     this.element = null; // a frame's iframe
     this.missed = 0; // pings unanswered
-    this.onBatch = () => {};
+    this.onBatch = (/** @type {any[]} */ _batch) => {};
   }
 
   deliver(m) {

@@ -20,6 +20,7 @@
 // client.wasm stay in the preload's world.
 import * as ipcbusClient from './client.js';
 import * as ipcbusService from './service.js';
+import { codedError } from './errors.js';
 
 (() => {
   if (globalThis.ElectronCommonIPC) return;
@@ -60,7 +61,7 @@ import * as ipcbusService from './service.js';
     let port = null;
     let queue = [];
     let scheduled = false;
-    let onBatch = () => {};
+    let onBatch = (/** @type {any[]} */ _batch) => {};
     let resolveReady;
     let rejectReady;
     const link = {
@@ -106,9 +107,7 @@ import * as ipcbusService from './service.js';
           port.postMessage([{ op: 'pong' }]);
         } else if (m && m.ctl === 'ready') {
           if (m.error) {
-            const err = new Error(m.error.message);
-            err.code = m.error.code;
-            rejectReady(err);
+            rejectReady(codedError(m.error.message, m.error.code));
           } else {
             resolveReady();
           }
@@ -153,9 +152,7 @@ import * as ipcbusService from './service.js';
       return session.call({ op: 'grantFrame', token }).then((m) => {
         if (m.error) {
           iframe.removeAttribute(GRANT_ATTR);
-          const err = new Error(m.error.message);
-          err.code = m.error.code;
-          throw err;
+          throw codedError(m.error.message, m.error.code);
         }
       });
     },

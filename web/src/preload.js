@@ -123,6 +123,7 @@ import loadGo from 'ipcbus:wasm_exec';
   }
 
   let config;
+  /** @type {any} */
   let link;
   let failure;
   try {

@@ -71,6 +71,7 @@ function listenersOf(emitter) {
 // removeListener removes the last registration of the function, and
 // 'error' without listeners throws. A function, so that both
 // `class X extends EventEmitter` and `EventEmitter.call(this)` work.
+/** @constructor */
 function EventEmitter() {
   listenersOf(this);
 }
@@ -391,7 +392,7 @@ class IpcBusServiceProxy extends EventEmitter {
   constructor(client, serviceName, options) {
     super();
     checkClient(client);
-    this.setMaxListeners(0);
+    /** @type {any} */ (this).setMaxListeners(0); // methods set by Object.assign, unseen by tsc
     this._client = client;
     this._name = String(serviceName);
     const o = options || {};
@@ -399,7 +400,7 @@ class IpcBusServiceProxy extends EventEmitter {
     const max = Number(o.maxQueuedCalls);
     this._maxQueued = max > 0 ? max : MAX_QUEUED_CALLS;
     this._wrapper = new EventEmitter();
-    this._wrapper.setMaxListeners(0);
+    /** @type {any} */ (this._wrapper).setMaxListeners(0);
     this._listening = false; // between connect and close
     this._started = false;
     this._stops = 0; // stop events seen, to spot a stale status
@@ -667,8 +668,12 @@ function CreateIpcBusService(client, serviceName, serviceImpl, options) {
 // CreateIpcBusServiceProxy returns a proxy of the service named
 // serviceName, used through client; options: {timeoutDelay (ms; 0 or
 // unset: 2000; below zero: none), maxQueuedCalls (1024)}.
+/** @returns {import('../ipcbus.d.ts').IpcBusServiceProxy} */
 function CreateIpcBusServiceProxy(client, serviceName, options) {
-  return new IpcBusServiceProxy(client, serviceName, options);
+  return /** @type {any} */ (new IpcBusServiceProxy(client, serviceName, options));
 }
 
-export { CreateIpcBusService, CreateIpcBusServiceProxy, EventEmitter, IPCBUS_SERVICE_EVENT_START, IPCBUS_SERVICE_EVENT_STOP, IPCBUS_SERVICE_WRAPPER_EVENT, IPCBUS_SERVICE_CALL_GETSTATUS };
+// EventEmitter, as the typings see it (its methods are set by Object.assign).
+const TypedEventEmitter = /** @type {import('../ipcbus.d.ts').IpcBusEventEmitterConstructor} */ (/** @type {any} */ (EventEmitter));
+
+export { CreateIpcBusService, CreateIpcBusServiceProxy, TypedEventEmitter as EventEmitter, IPCBUS_SERVICE_EVENT_START, IPCBUS_SERVICE_EVENT_STOP, IPCBUS_SERVICE_WRAPPER_EVENT, IPCBUS_SERVICE_CALL_GETSTATUS };

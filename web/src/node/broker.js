@@ -114,6 +114,9 @@ export class IpcBusBroker {
     this._hub = null;
   }
 
+  // pid is the hub process's, once connected.
+  get pid() { return this._hub ? this._hub.child.pid : undefined; }
+
   // connect starts the hub and resolves with its address once it listens.
   async connect(...args) {
     if (this._hub && running === this._hub) return this._hub.address;
