@@ -100,7 +100,6 @@ export interface IpcBusClient {
   connect(port: number, options?: IpcBusConnectOptions): Promise<void>;
   connect(port: number, host?: string, options?: IpcBusConnectOptions): Promise<void>;
   connect(path: string, options?: IpcBusConnectOptions): Promise<void>;
-  connect(handle: unknown, options?: IpcBusConnectOptions): Promise<void>;
   /** Leaves the bus; requests pending on this client fail with code 'closed'. */
   close(options?: IpcBusCloseOptions): Promise<void>;
 
