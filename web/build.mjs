@@ -43,7 +43,9 @@ const banner = (what) => ({ js: `// ipcbus ${what} (built from web/src by web/bu
 
 await Promise.all([
   esbuild.build({ ...common, entryPoints: [path.join(here, 'src/preload.js')], outfile: path.join(out, 'ipcbus-preload.bundle.js'),
-    format: 'iife', platform: 'browser', target: 'es2020', banner: banner('preload bundle') }),
+    format: 'iife', platform: 'browser', target: 'es2020', banner: banner('preload bundle'),
+    // its module.exports, for an app's preload that bundles it
+    logOverride: { 'commonjs-variable-in-esm': 'silent' } }),
   esbuild.build({ ...common, entryPoints: [path.join(here, 'src/page.js')], outfile: path.join(out, 'ipcbus-page.bundle.js'),
     format: 'iife', platform: 'browser', target: 'es2020', banner: banner('page bundle') }),
   esbuild.build({ ...common, entryPoints: [path.join(here, 'src/browser.js')], outfile: path.join(out, 'browser.mjs'),

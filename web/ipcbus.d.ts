@@ -139,8 +139,14 @@ export interface ElectronCommonIPC {
   readonly IpcBusClient: { Create(options?: { peerName?: string }): IpcBusClient };
   /** Logs one line per message in and out of every client (console.log), or stops. */
   ActivateIpcBusTrace(on: boolean): void;
-  /** True: the API is there. */
+  /** True: the API is there (and, in the preload's world, has its configuration). */
   IsElectronCommonIpcAvailable(): boolean;
+  /**
+   * The preload's world only: installs the API (what the preload bundle does
+   * when it loads) with IPCBUS_CONFIG's fields; true once installed with a
+   * configuration, and calling it again then does nothing.
+   */
+  PreloadElectronCommonIpc?(config?: { url?: string; token?: string; wasm?: string; name?: string }): boolean;
   readonly IPCBUS_CHANNEL_QUERY_STATE: '/electron-common-ipc/queryState';
   readonly IPCBUS_CHANNEL_SERVICE_AVAILABLE: '/electron-common-ipc/serviceAvailable';
   /** resolves once client.wasm runs */

@@ -16,3 +16,4 @@ export const IpcBusClient = { Create: CreateIpcBusClient };
 export function CreateIpcBusService(client, name, impl, options) { return api().CreateIpcBusService(client, name, impl, options); }
 export function CreateIpcBusServiceProxy(client, name, options) { return api().CreateIpcBusServiceProxy(client, name, options); }
 export function IsElectronCommonIpcAvailable() { return !!globalThis.ElectronCommonIPC; }
+export function ActivateIpcBusTrace(on) { api().ActivateIpcBusTrace(on); }

@@ -164,5 +164,14 @@ import { codedError } from './errors.js';
   // services and proxies (src/service.js): the same exports as the
   // preload's API, working over this page's client
   Object.assign(api, ipcbusService);
-  Object.defineProperty(globalThis, 'ElectronCommonIPC', { value: Object.freeze(api), enumerable: true });
+  Object.assign(api, {
+    IpcBusClient: { Create: api.CreateIpcBusClient },
+    ActivateIpcBusTrace: ipcbusClient.ActivateIpcBusTrace,
+    IsElectronCommonIpcAvailable: () => true,
+  });
+  Object.freeze(api);
+  // electron-common-ipc 16 calls it ElectronCommonIpc
+  for (const name of ['ElectronCommonIPC', 'ElectronCommonIpc']) {
+    Object.defineProperty(globalThis, name, { value: api, enumerable: true });
+  }
 })();

@@ -31,10 +31,33 @@ import * as ipcbusHost from './host.js';
 import { runWasm, startEngine } from './engine.js';
 import loadGo from 'ipcbus:wasm_exec';
 
-(() => {
-  // A subframe: the top page's preload serves it (ipcbus-page.js asks).
-  if (typeof window !== 'undefined' && window.top !== window) return;
+/** @type {any} the API installed, with or without a configuration error */
+let installed = null;
 
+// PreloadElectronCommonIpc(config?) installs window.ElectronCommonIPC (and
+// window.ElectronCommonIpc, electron-common-ipc 16's name) in this world:
+// what the bundle does when it loads, and what an app's own preload calls,
+// with IPCBUS_CONFIG's fields, once it has its configuration. It returns
+// true once the API is installed with a configuration; calling it again
+// then does nothing. It returns false in a subframe (the top page's
+// preload serves frames) or when no configuration was found (the API is
+// then installed with its error, and a later call may replace it).
+function PreloadElectronCommonIpc(given) {
+  if (installed && !installed.error) return true;
+  if (typeof window !== 'undefined' && window.top !== window) return false;
+  installed = install(given);
+  for (const name of ['ElectronCommonIPC', 'ElectronCommonIpc']) {
+    Object.defineProperty(globalThis, name, { value: installed, enumerable: true, configurable: true });
+  }
+  return !installed.error;
+}
+
+// IsElectronCommonIpcAvailable tells whether this world has the API.
+function IsElectronCommonIpcAvailable() {
+  return !!globalThis.ElectronCommonIPC && !globalThis.ElectronCommonIPC.error;
+}
+
+function install(given) {
   const keys = ['url', 'token', 'wasm', 'name', 'wcid', 'rid', 'pid'];
 
   function fromParams(params) {
@@ -68,8 +91,7 @@ import loadGo from 'ipcbus:wasm_exec';
     return c;
   }
 
-  function fromObject() {
-    const o = globalThis.IPCBUS_CONFIG;
+  function fromObject(o) {
     if (!o || typeof o !== 'object') return {};
     const c = { ...o, ...(o.process || {}) };
     delete c.process;
@@ -77,7 +99,7 @@ import loadGo from 'ipcbus:wasm_exec';
   }
 
   function readConfig() {
-    const c = { ...fromLocation(), ...fromArgv(), ...fromObject() };
+    const c = { ...fromLocation(), ...fromArgv(), ...fromObject(globalThis.IPCBUS_CONFIG), ...fromObject(given) };
     if (!c.url) throw new Error('ipcbus: no hub URL (ipcbus-url in the page URL, --ipcbus-url= in the preload arguments, or IPCBUS_CONFIG.url)');
     const ws = new URL(c.url);
     ws.searchParams.delete('token');
@@ -175,6 +197,20 @@ import loadGo from 'ipcbus:wasm_exec';
   };
   // services and proxies (src/service.js)
   Object.assign(api, ipcbusService);
+  Object.assign(api, {
+    IpcBusClient: { Create: api.CreateIpcBusClient },
+    ActivateIpcBusTrace: ipcbusClient.ActivateIpcBusTrace,
+    IsElectronCommonIpcAvailable,
+    PreloadElectronCommonIpc,
+  });
   if (failure) api.error = failure;
-  Object.defineProperty(globalThis, 'ElectronCommonIPC', { value: Object.freeze(api), enumerable: true });
-})();
+  return Object.freeze(api);
+}
+
+PreloadElectronCommonIpc();
+
+// An app's preload that bundles this file (require or import of
+// 'ipcbus/preload') gets the functions too.
+if (typeof module === 'object' && module && module.exports) {
+  module.exports = { PreloadElectronCommonIpc, IsElectronCommonIpcAvailable };
+}
