@@ -46,12 +46,6 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	if *parentStdin {
-		var stop context.CancelFunc
-		ctx, stop = context.WithCancel(ctx)
-		defer stop()
-		go stopAtEOF(serveStdin, stop)
-	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		fmt.Fprintln(os.Stderr, "ipcbus serve: --log-level:", err)
@@ -103,6 +97,17 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 			return exitFailed
 		}
 	}
+	if *parentStdin {
+		// The parent is gone: its own connections went with it, and the
+		// others get half a second to close, not Serve's five.
+		go stopAtEOF(serveStdin, func() {
+			sctx, cancel := context.WithTimeout(context.Background(), parentGoneGrace)
+			defer cancel()
+			if err := h.Shutdown(sctx); err != nil && !errors.Is(err, hub.ErrClosed) {
+				logger.Warn("shutdown after stdin ended", "err", err)
+			}
+		})
+	}
 	printHowToConnect(out, h, *web != "")
 	if err := h.Serve(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "ipcbus serve:", err)
@@ -114,9 +119,13 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 // serveStdin is what --parent-stdin watches (a pipe in tests).
 var serveStdin io.Reader = os.Stdin
 
+// parentGoneGrace is how long connections get to close once the parent has
+// gone (--parent-stdin).
+const parentGoneGrace = 500 * time.Millisecond
+
 // stopAtEOF calls stop once r ends or fails: the process at its other end
 // has gone, or closed it to stop the hub.
-func stopAtEOF(r io.Reader, stop context.CancelFunc) {
+func stopAtEOF(r io.Reader, stop func()) {
 	_, _ = io.Copy(io.Discard, r)
 	stop()
 }

@@ -78,13 +78,20 @@ test('a broker on a port in use rejects with the hub\'s own error', async (t) =>
   await assert.rejects(ipc.CreateIpcBusBroker().connect(() => {}), TypeError);
 });
 
-test('the hub exits within 1 s of its parent\'s SIGKILL', async (t) => {
+test('the hub exits within 1 s of its parent\'s SIGKILL, a child process still connected', async (t) => {
   const port = await freePort();
-  const script = `const ipc = require(${JSON.stringify(h.pkgDir)});
+  const parent = `const ipc = require(${JSON.stringify(h.pkgDir)});
+    const { spawn } = require('node:child_process');
     const b = ipc.IpcBusBroker.Create();
-    b.connect(${port}).then(() => console.log('hub ' + b.pid), (e) => { console.error(e); process.exit(1); });`;
-  const { child, out } = await h.startProcess(t, process.execPath, ['-e', script], /^hub \d+$/);
-  const hubPid = Number(out[out.length - 1].split(' ')[1]);
+    b.connect(${port}).then(() => {
+      const child = spawn(process.execPath, ['-e', ${JSON.stringify(`const ipc = require(${JSON.stringify(h.pkgDir)});
+        ipc.CreateIpcBusClient().connect(${port}, { peerName: 'child' }).then(() => console.log('connected'));
+        setInterval(() => {}, 1000);`)}], { stdio: ['ignore', 'pipe', 'inherit'] });
+      child.stdout.once('data', () => console.log('hub ' + b.pid + ' child ' + child.pid));
+    }, (e) => { console.error(e); process.exit(1); });`;
+  const { child, out } = await h.startProcess(t, process.execPath, ['-e', parent], /^hub \d+ child \d+$/);
+  const [, hubPid, , childPid] = out[out.length - 1].split(' ').map(Number);
+  t.after(() => { try { process.kill(childPid, 'SIGKILL'); } catch {} });
   assert.ok(!gone(hubPid));
   child.kill('SIGKILL');
   const t0 = Date.now();
@@ -113,6 +120,7 @@ test('a bridge in front of this process\'s broker: a ws:// client and a Unix cli
   assert.equal(r.payload, 'hello local');
   assert.equal(r.event.sender.name, 'ws');
   const back = h.next(local, 'back');
+  await local.request(ipc.IPCBUS_CHANNEL_QUERY_STATE, 3000); // local's subscription is at the hub
   viaWS.send('back', Buffer.from('hi'));
   assert.deepEqual((await back).args, [new Uint8Array(Buffer.from('hi'))]);
 

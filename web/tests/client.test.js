@@ -42,6 +42,7 @@ test('Node and Go: send and request both ways, with the value table', async (t) 
 
   // a Go CLI peer too
   const said = h.next(c, 'cli/greeting');
+  await c.request(h.pkg().IPCBUS_CHANNEL_QUERY_STATE, 3000); // the subscription is at the hub
   await h.cli(['send', '--addr', hub.tcp, 'cli/greeting', '"hello"', '{"n": 99999999999999}']);
   assert.deepEqual((await said).args, ['hello', { n: 99999999999999 }]);
 });
