@@ -44,7 +44,7 @@ npm: build web-deps
 node-test: npm
 	$(GO) build -o $(BIN)/gopeer ./web/tests/gopeer
 	cd web && npx tsc -p tsconfig.json
-	cd web && IPCBUS_PKG=$(abspath $(NPMSTAGE)) IPCBUS_TGZ=$(abspath $(BIN))/ipcbus-$(NPMVERSION).tgz node --test
+	cd web && IPCBUS_PKG=$(abspath $(NPMSTAGE)) IPCBUS_TGZ=$(abspath $(BIN))/ipcbus-$(NPMVERSION).tgz node --test --test-concurrency=1
 
 ## run: the hub on its defaults (Unix socket, TCP 127.0.0.1:50494) with the
 ## WebSocket listener and demo on 127.0.0.1:50495

@@ -67,7 +67,7 @@ function startProcess(t, cmd, args, ready, env) {
     child.on('error', reject);
     child.on('exit', (code) => reject(new Error(`${cmd} exited (${code}) before it was ready: ${err}`)));
   });
-  return within(started, 15000, `${path.basename(cmd)} start`).then((o) => ({ child, out: o, stderr: () => err }));
+  return within(started, 30000, `${path.basename(cmd)} start`).then((o) => ({ child, out: o, stderr: () => err }));
 }
 
 // startHub runs `ipcbus serve` on a temp Unix socket and a free TCP port;

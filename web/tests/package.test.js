@@ -24,7 +24,7 @@ delete env.IPCBUS_PKG;
 
 function run(cmd, args, opts) {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd: app, env, timeout: 60000, ...opts }, (err, stdout, stderr) => {
+    execFile(cmd, args, { cwd: app, env, timeout: 180000, ...opts }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${stdout}\n${stderr}`));
       else resolve(stdout);
     });
