@@ -5,6 +5,8 @@
 GO      ?= go
 BIN     := bin
 WEBOUT  := $(BIN)/web
+NPMSTAGE := $(BIN)/npm/ipcbus
+NPMVERSION = $(shell node -p "require('./web/package.json').version")
 CHROMIUM := /usr/lib/chromium/chromium
 WASM_PKGS := ./shared/... ./wasmclient/...
 FUZZTIME ?= 200000x
@@ -18,7 +20,7 @@ PREFIX ?=
 GOPATH1 := $(firstword $(subst :, ,$(shell $(GO) env GOPATH)))
 BINDIR ?= $(if $(PREFIX),$(PREFIX)/bin,$(or $(shell $(GO) env GOBIN),$(GOPATH1)/bin))
 
-.PHONY: all build install web run test vet fmt-check unit fuzz fuzz-long browser-deps browser-test bench bench-smoke soak clean
+.PHONY: all build install web web-deps npm node-test run test vet fmt-check unit fuzz fuzz-long browser-deps browser-test bench bench-smoke soak clean
 
 all: build web
 
@@ -34,10 +36,34 @@ install:
 	@CGO_ENABLED=0 $(GO) build $(GOFLAGS_BIN) -o $(BINDIR)/ipcbus ./cmd/ipcbus
 	@case ":$$PATH:" in *":$(BINDIR):"*) ;; *) echo "note: $(BINDIR) is not on your PATH";; esac
 
-## web: client.wasm, wasm_exec.js, the JS API and the demo, ready to serve
-web:
-	@echo "building $(WEBOUT): client.wasm, the JS API and the demo"
+## web: client.wasm, wasm_exec.js, the JS bundles and the demo, ready to serve
+web: web-deps
+	@echo "building $(WEBOUT): client.wasm, the JS bundles and the demo"
 	@web/build.sh $(WEBOUT)
+
+## web-deps: web/'s devDependencies (esbuild, typescript, ws), from its lockfile
+web-deps:
+	@if [ ! -d web/node_modules ]; then cd web && npm ci --ignore-scripts --no-audit --no-fund; fi
+
+## npm: the npm package, exactly one $(BIN)/ipcbus-<version>.tgz: client.wasm,
+## wasm_exec.js, the bundles, the typings and the ipcbus binary of this machine
+## (staged in $(NPMSTAGE))
+npm: build web-deps
+	rm -rf $(NPMSTAGE) $(BIN)/ipcbus-*.tgz
+	mkdir -p $(NPMSTAGE)/bin
+	web/build.sh $(NPMSTAGE)/dist
+	rm -rf $(NPMSTAGE)/dist/demo
+	cp web/package.json web/README.md $(NPMSTAGE)/
+	cp $(BIN)/ipcbus $(NPMSTAGE)/bin/ipcbus
+	cd $(BIN) && npm pack ./npm/ipcbus --pack-destination . --silent >/dev/null
+	@ls $(BIN)/ipcbus-$(NPMVERSION).tgz
+
+## node-test: the typings (tsc), then the node:test suites of web/tests against
+## the staged package, a real hub and the Go peer
+node-test: npm
+	$(GO) build -o $(BIN)/gopeer ./web/tests/gopeer
+	cd web && npx tsc -p tsconfig.json
+	cd web && IPCBUS_PKG=$(abspath $(NPMSTAGE)) IPCBUS_TGZ=$(abspath $(BIN))/ipcbus-$(NPMVERSION).tgz node --test --test-concurrency=1
 
 ## run: the hub on its defaults (Unix socket, TCP 127.0.0.1:50494) with the
 ## WebSocket listener and demo on 127.0.0.1:50495
@@ -46,8 +72,9 @@ run: build web
 	@$(BIN)/ipcbus serve --ws 127.0.0.1:50495 --web $(WEBOUT)
 
 ## test: vet both targets, gofmt, every Go test with -race, a short fuzz run,
-## the browser tests in headless Chromium, and a smoke run of the benchmarks
-test: vet fmt-check unit fuzz browser-test bench-smoke
+## the browser tests in headless Chromium, the Node suites, and a smoke run of
+## the benchmarks
+test: vet fmt-check unit fuzz browser-test node-test bench-smoke
 
 ## soak: not part of test. A hub process restarted every SOAK_RESTART_EVERY
 ## (SIGTERM and SIGKILL in turn) under clients at half the measured request
@@ -102,7 +129,7 @@ browser-deps:
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	fi
 
-browser-test: browser-deps
+browser-test: browser-deps web-deps
 	cd browsertests && $(GO) test -race -count=1 ./...
 
 ## bench: ipcbus beside electron-common-ipc, NATS and raw sockets (about

@@ -141,7 +141,7 @@ func TestIsolatedPageOverPort(t *testing.T) {
 	}
 	// The preload's world still has its own API (and the token).
 	var preloadHasHost bool
-	tb.eval(`typeof ipcbusHost === 'object' && typeof ElectronCommonIPC.hubURL === 'string'`, &preloadHasHost)
+	tb.eval(`typeof ElectronCommonIPC.hubURL === 'string' && typeof ElectronCommonIPC.CreateIpcBusClient === 'function'`, &preloadHasHost)
 	if !preloadHasHost {
 		t.Errorf("the preload's world lacks its own API")
 	}

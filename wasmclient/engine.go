@@ -51,7 +51,7 @@ type registration struct {
 
 // newEngine reads config: {url, token, process: {type, pid, rid, wcid}}.
 // url is the WebSocket URL, token query included; token also goes in hello.
-// io is what the engine and JavaScript share (web/ipcbus-preload.js makes
+// io is what the engine and JavaScript share (web/src/engine.js makes
 // it): byte buffers and the functions that move bytes through them.
 func newEngine(config, io js.Value) *engine {
 	proc := processOf(config.Get("process"))

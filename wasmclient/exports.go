@@ -20,7 +20,7 @@ import (
 //
 // An export runs Go code on its own, like a callback, but does not run the
 // goroutines it wakes: JavaScript calls go._resume() after it for that
-// (web/ipcbus-preload.js), as the runtime's timers do. Nothing an export
+// (web/src/engine.js), as the runtime's timers do. Nothing an export
 // runs waits: a request leaves from the call itself (or is queued for the
 // writer), a received frame is handed to the reader.
 

@@ -4,7 +4,7 @@
 // renderers, bound to JavaScript with syscall/js.
 //
 // It speaks a small message protocol, JS objects in and out, so that the
-// public JavaScript API (web/ipcbus-client.js) can reach it directly in a
+// public JavaScript API (web/src/client.js) can reach it directly in a
 // preload or over a MessagePort from a page or a frame. Payloads cross as
 // msgpack bytes (Uint8Array), encoded and decoded in JavaScript, and so do
 // the ops and what the engine answers (msgp.go): the Go side never walks
@@ -13,7 +13,7 @@
 // On start, main calls globalThis.__ipcbusBoot(api) once, where api is
 // {newEngine(config, io) → {post(n[, bytes])}}, then parks forever: the
 // exported functions die with the Go program. io holds the byte buffers
-// and functions the engine shares with JavaScript (web/ipcbus-preload.js).
+// and functions the engine shares with JavaScript (web/src/engine.js).
 //
 // Every function JavaScript can call returns at once. Work that waits (a
 // dial, a request, a close) runs on its own goroutine and answers with a
@@ -26,7 +26,7 @@ func main() {
 	api := js.Global().Get("Object").New()
 	api.Set("newEngine", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		if len(args) < 2 || args[1].Type() != js.TypeObject || args[1].Get("record").Type() != js.TypeFunction {
-			return jsError("bad-call", "newEngine(config, io): io must be the engine's I/O object (web/ipcbus-preload.js)")
+			return jsError("bad-call", "newEngine(config, io): io must be the engine's I/O object (web/src/engine.js)")
 		}
 		return newEngine(args[0], args[1]).jsObject()
 	}))

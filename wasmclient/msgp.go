@@ -17,7 +17,7 @@ import (
 // objects: every property syscall/js reads or writes costs a call into JS,
 // a decoded property name and, for objects and strings, a reference with a
 // finalizer (3-14 µs each in Chromium), where copying bytes costs one call.
-// JavaScript encodes an op with ipcbus-codec.js and decodes a record with
+// JavaScript encodes an op with web/src/codec.js and decodes a record with
 // it, so both sides agree on msgpack as the payloads already do.
 
 var errBadOp = errors.New("ipcbus: engine: malformed op")

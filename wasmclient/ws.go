@@ -46,10 +46,23 @@ type wsIO struct {
 	// copied into buf and announced with fn(n), one larger than buf with
 	// fn(n, bytes), a text message with fn(-1).
 	listen js.Value
+	// webSocket is the WebSocket constructor (io.WebSocket: the ws package
+	// under Node), else the global one.
+	webSocket js.Value
+	// streamOpen(url) opens a byte stream to a "unix:PATH" or
+	// "tcp:HOST:PORT" hub (Node's net) and returns it shaped as a WebSocket
+	// (onopen, onclose, bufferedAmount, close), whose listen cuts the bytes
+	// into frames: stream.go.
+	streamOpen js.Value
 }
 
 func newWSIO(io js.Value) *wsIO {
-	return &wsIO{send: io.Get("wsSend"), sendMem: io.Get("wsSendMem"), mem: io.Get("exports").Truthy(), listen: io.Get("wsListen")}
+	w := &wsIO{send: io.Get("wsSend"), sendMem: io.Get("wsSendMem"), mem: io.Get("exports").Truthy(), listen: io.Get("wsListen"),
+		webSocket: io.Get("WebSocket"), streamOpen: io.Get("streamOpen")}
+	if w.webSocket.Type() != js.TypeFunction {
+		w.webSocket = js.Global().Get("WebSocket")
+	}
+	return w
 }
 
 // Without the exports, frames up to inBuf bytes arrive through the
@@ -78,6 +91,10 @@ type wsTransport struct {
 	joined   []byte
 	buffered int
 
+	// stream: a byte stream of length-prefixed frames (stream.go), not a
+	// WebSocket
+	stream bool
+
 	once   sync.Once
 	done   chan struct{} // closed when the socket is closed or failed
 	mu     sync.Mutex
@@ -86,26 +103,34 @@ type wsTransport struct {
 	opened chan struct{}
 }
 
-// wsDialer dials url (token included) with the ipcbus subprotocol.
+// wsDialer dials url: a WebSocket URL (token included) with the ipcbus
+// subprotocol, or a stream address (stream.go).
 func wsDialer(url string, io *wsIO) bus.Dialer {
 	return func(ctx context.Context) (bus.Transport, error) { return dialWS(ctx, url, io) }
 }
 
 func dialWS(ctx context.Context, url string, io *wsIO) (*wsTransport, error) {
+	stream := isStreamAddr(url)
+	if stream && (!io.mem || io.streamOpen.Type() != js.TypeFunction) {
+		return nil, errors.New("ipcbus: " + url + ": a stream address needs the engine's exports and io.streamOpen (Node)")
+	}
 	t := &wsTransport{
 		io:     io,
 		in:     jsUint8Array.New(inBuf),
 		frames: make(chan []byte, recvQueue),
 		done:   make(chan struct{}),
 		opened: make(chan struct{}),
+		stream: stream,
 	}
 	t.maxFrame.Store(wire.DefaultMaxFrameBytes + wire.FrameOverheadBytes)
-	ws, err := newWebSocket(url)
+	ws, err := newSocket(url, io, stream)
 	if err != nil {
 		return nil, err
 	}
 	t.ws = ws
-	ws.Set("binaryType", "arraybuffer")
+	if !stream {
+		ws.Set("binaryType", "arraybuffer")
+	}
 	t.on("open", func(js.Value) { close(t.opened) })
 	onMessage := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		t.onMessage(args)
@@ -116,31 +141,48 @@ func dialWS(ctx context.Context, url string, io *wsIO) (*wsTransport, error) {
 	io.listen.Invoke(ws, t.in, onMessage, t.id)
 	t.on("close", func(ev js.Value) {
 		code, reason := ev.Get("code").Int(), ev.Get("reason").String()
-		t.fail(fmt.Errorf("ipcbus: websocket closed (code %d) %s", code, reason))
+		t.fail(fmt.Errorf("ipcbus: %s closed (code %d) %s", t.kind(), code, reason))
 	})
 	select {
 	case <-t.opened:
 	case <-t.done:
+		if stream {
+			return nil, fmt.Errorf("ipcbus: %s: %w", url, t.closeErr())
+		}
 		return nil, errDial
 	case <-ctx.Done():
 		t.Close()
 		return nil, ctx.Err()
 	}
-	if p := ws.Get("protocol").String(); p != wire.Subprotocol {
+	if p := ws.Get("protocol").String(); !stream && p != wire.Subprotocol {
 		t.Close()
 		return nil, fmt.Errorf("ipcbus: the server chose subprotocol %q, not %s", p, wire.Subprotocol)
 	}
 	return t, nil
 }
 
-// newWebSocket calls the constructor, which throws on a malformed URL.
-func newWebSocket(url string) (ws js.Value, err error) {
+// newSocket calls the WebSocket constructor, or io.streamOpen for a stream
+// address; both throw on a malformed address.
+func newSocket(url string, io *wsIO, stream bool) (ws js.Value, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("ipcbus: websocket: %v", v)
+			err = fmt.Errorf("ipcbus: %s: %v", url, v)
 		}
 	}()
-	return js.Global().Get("WebSocket").New(url, wire.Subprotocol), nil
+	if stream {
+		return io.streamOpen.Invoke(url), nil
+	}
+	if io.webSocket.Type() != js.TypeFunction {
+		return js.Value{}, errors.New("ipcbus: no WebSocket here (under Node, the ws package)")
+	}
+	return io.webSocket.New(url, wire.Subprotocol), nil
+}
+
+func (t *wsTransport) kind() string {
+	if t.stream {
+		return "stream"
+	}
+	return "websocket"
 }
 
 func (t *wsTransport) on(event string, fn func(js.Value)) {
@@ -216,6 +258,9 @@ func (t *wsTransport) ReadFrame() ([]byte, error) {
 func (t *wsTransport) WriteFrames(frames []wire.OutFrame) error {
 	if err := t.waitRoom(); err != nil {
 		return err
+	}
+	if t.stream {
+		return t.sendBatch(frames)
 	}
 	for _, f := range frames {
 		if err := t.send(f); err != nil {

@@ -1,37 +1,25 @@
 #!/bin/sh
-# build.sh OUTDIR: builds what the hub serves to renderers into OUTDIR:
+# build.sh OUTDIR: builds what the hub serves to renderers, and what the npm
+# package ships, into OUTDIR:
 #   client.wasm                  the engine (GOOS=js GOARCH=wasm)
-#   wasm_exec.js                 Go's loader, copied from GOROOT
-#   ipcbus-*.js, ipcbus.d.ts     the scripts one by one, and the types
-#   ipcbus-preload.bundle.js     the preload: wasm_exec.js, the codec, the
-#                                client API, the service API (when there),
-#                                the host and the loader in one script
-#   ipcbus-page.bundle.js        what a page or a frame loads (no wasm): the
-#                                codec, the client API, the service API and
-#                                the page shim, in a function scope of its own
+#   wasm_exec.js                 Go's loader, copied from the same GOROOT
+#   ipcbus-preload.bundle.js     the preload (build.mjs: esbuild bundles src/)
+#   ipcbus-page.bundle.js        what a page or a frame loads (no wasm)
+#   node.cjs, node.mjs           the Node entry; browser.mjs the renderer entry
+#   ipcbus.d.ts                  the typings
 #   demo/                        the demo page
-# Run from anywhere; needs go on PATH.
+# Run from anywhere; needs go and node (npm ci installs esbuild when
+# web/node_modules is missing).
 set -eu
 out=${1:?usage: build.sh OUTDIR}
 web=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$web")
 mkdir -p "$out/demo"
-(cd "$root" && GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o "$out/client.wasm" ./wasmclient)
+out=$(cd "$out" && pwd)
+(cd "$root" && GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w -buildid=" -o "$out/client.wasm" ./wasmclient)
 cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$out/wasm_exec.js"
-# The API shared by the preload and the page, in load order.
-api="$web/ipcbus-codec.js $web/ipcbus-client.js"
-if [ -f "$web/ipcbus-service.js" ]; then api="$api $web/ipcbus-service.js"; fi
-for f in $api "$web/ipcbus-host.js" "$web/ipcbus-preload.js" "$web/ipcbus-page.js" "$web/ipcbus.d.ts"; do
-	cp "$f" "$out/"
-done
-# shellcheck disable=SC2086 # $api is a list of paths without spaces
-cat "$out/wasm_exec.js" $api "$web/ipcbus-host.js" "$web/ipcbus-preload.js" >"$out/ipcbus-preload.bundle.js"
-# The page bundle runs in a function scope: a page whose world also has the
-# preload (contextIsolation off) loads it without redeclaring its names.
-{
-	echo '(function () {'
-	# shellcheck disable=SC2086
-	cat $api "$web/ipcbus-page.js"
-	echo '})();'
-} >"$out/ipcbus-page.bundle.js"
+if [ ! -x "$web/node_modules/.bin/esbuild" ]; then
+	(cd "$web" && npm ci --ignore-scripts --no-audit --no-fund)
+fi
+node "$web/build.mjs" "$out"
 cp "$web"/demo/* "$out/demo/"

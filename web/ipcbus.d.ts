@@ -1,7 +1,10 @@
-// Types of the ipcbus renderer API: window.ElectronCommonIPC, defined by
-// ipcbus-preload.bundle.js in the preload's world, and by
-// ipcbus-page.bundle.js in a page (contextIsolation on) or a frame, over a
-// MessagePort to the preload. The API follows electron-common-ipc's.
+// Types of the ipcbus npm package. In a renderer: window.ElectronCommonIPC
+// (and window.ElectronCommonIpc), defined by ipcbus-preload.bundle.js in the
+// preload's world, and by ipcbus-page.bundle.js in a page (contextIsolation
+// on) or a frame, over a MessagePort to the preload. In Node and Electron's
+// main process: the package's exports (require('ipcbus') or import), the
+// same client API plus IpcBusBroker and IpcBusBridge. The API follows
+// electron-common-ipc's.
 
 export type IpcBusProcessType = 'main' | 'renderer' | 'renderer-frame' | 'node' | 'hub';
 
@@ -21,6 +24,8 @@ export interface IpcBusPeer {
   id: number | undefined;
   name: string;
   process: IpcBusProcess;
+  /** electron-common-ipc's peer.type: the process's type */
+  type?: IpcBusProcessType;
 }
 
 /** sendTo/requestTo target: one peer, or every peer of a process (its set fields). */
@@ -45,8 +50,8 @@ export interface IpcBusRequestResponse {
   payload: unknown;
 }
 
-/** What a request's Promise rejects with (a plain object, as electron-common-ipc). */
-export interface IpcBusRequestFailure {
+/** What a request's Promise rejects with: electron-common-ipc's {event, err}, on an Error (IpcBusRequestError). */
+export interface IpcBusRequestFailure extends Error {
   /** sender: the responder that rejected, or this client's own peer */
   event: { channel: string; sender: IpcBusPeer };
   /** the responder's reject message, 'timeout', or what went wrong */
@@ -58,6 +63,19 @@ export interface IpcBusRequestFailure {
 export interface IpcBusConnectOptions {
   peerName?: string;
   /** ms; 0, undefined or null: 2000; below zero: no limit */
+  timeoutDelay?: number;
+  /** Node: the hub's TCP port (host: 127.0.0.1) */
+  port?: number;
+  /** Node: the hub's TCP host */
+  host?: string;
+  /** Node: the hub's Unix socket */
+  path?: string;
+  /** Node: the token the hub wants in hello (default: ?token= of the address, else $IPCBUS_TOKEN) */
+  token?: string;
+}
+
+export interface IpcBusCloseOptions {
+  /** ms to wait for the engine; 0, undefined or null: 2000; below zero: no limit */
   timeoutDelay?: number;
 }
 
@@ -72,10 +90,18 @@ export type IpcBusListener = (event: IpcBusEvent, ...args: any[]) => void;
 export interface IpcBusClient {
   readonly peer: IpcBusPeer;
 
+  /**
+   * Joins the bus. In a renderer the preload knows the hub. In Node: with
+   * no address, this process's broker or bridge, else $IPCBUS_ADDR, else
+   * the default Unix socket; a path, "unix:PATH", "tcp:HOST:PORT",
+   * "HOST:PORT", a port, or a ws:// URL.
+   */
   connect(options?: IpcBusConnectOptions): Promise<void>;
-  connect(handle: unknown, options?: IpcBusConnectOptions): Promise<void>;
+  connect(port: number, options?: IpcBusConnectOptions): Promise<void>;
+  connect(port: number, host?: string, options?: IpcBusConnectOptions): Promise<void>;
+  connect(path: string, options?: IpcBusConnectOptions): Promise<void>;
   /** Leaves the bus; requests pending on this client fail with code 'closed'. */
-  close(): Promise<void>;
+  close(options?: IpcBusCloseOptions): Promise<void>;
 
   /**
    * Sends to every listener of channel (this client's included). Returns
@@ -109,6 +135,18 @@ export interface IpcBusClient {
 
 export interface ElectronCommonIPC {
   CreateIpcBusClient(options?: { peerName?: string }): IpcBusClient;
+  /** electron-common-ipc's IpcBusClient.Create */
+  readonly IpcBusClient: { Create(options?: { peerName?: string }): IpcBusClient };
+  /** Logs one line per message in and out of every client (console.log), or stops. */
+  ActivateIpcBusTrace(on: boolean): void;
+  /** True: the API is there (and, in the preload's world, has its configuration). */
+  IsElectronCommonIpcAvailable(): boolean;
+  /**
+   * The preload's world only: installs the API (what the preload bundle does
+   * when it loads) with IPCBUS_CONFIG's fields; true once installed with a
+   * configuration, and calling it again then does nothing.
+   */
+  PreloadElectronCommonIpc?(config?: { url?: string; token?: string; wasm?: string; name?: string }): boolean;
   readonly IPCBUS_CHANNEL_QUERY_STATE: '/electron-common-ipc/queryState';
   readonly IPCBUS_CHANNEL_SERVICE_AVAILABLE: '/electron-common-ipc/serviceAvailable';
   /** resolves once client.wasm runs */
@@ -138,6 +176,8 @@ export interface IpcBusHubState {
 declare global {
   interface Window {
     ElectronCommonIPC: ElectronCommonIPC;
+    /** electron-common-ipc 16's name of the same API */
+    ElectronCommonIpc: ElectronCommonIPC;
   }
 }
 
@@ -328,3 +368,94 @@ export interface ElectronCommonIPC {
   /** ipcbus-page.bundle.js only: true in a frame, false in the top page */
   readonly frame?: boolean;
 }
+
+
+// ---- The package's exports (Node, Electron's main process) ----
+
+export interface IpcBusClientOptions {
+  peerName?: string;
+}
+
+export declare function CreateIpcBusClient(options?: IpcBusClientOptions): IpcBusClient;
+/** electron-common-ipc's IpcBusClient.Create */
+export declare const IpcBusClient: { Create(options?: IpcBusClientOptions): IpcBusClient };
+
+/** What a request rejects with: `instanceof Error`, with electron-common-ipc's event and err. */
+export declare class IpcBusRequestError extends Error implements IpcBusRequestFailure {
+  event: { channel: string; sender: IpcBusPeer };
+  err: string;
+  code: string;
+}
+
+export interface IpcBusBrokerConnectOptions {
+  /** a TCP port (0: a free one) */
+  port?: number;
+  /** the TCP listener's host (default 127.0.0.1) */
+  host?: string;
+  /** a Unix socket path */
+  path?: string;
+  /** ms the hub may take to listen; at least 5000 */
+  timeoutDelay?: number;
+}
+
+/**
+ * The hub of this process, run as a child process (the package's
+ * bin/ipcbus, or $IPCBUS_BIN) that stops when this process ends, killed or
+ * not. Clients of this process that connect with no address join it; child
+ * processes find it through IPCBUS_ADDR.
+ */
+export interface IpcBusBroker {
+  /** Resolves with the hub's address once it listens; rejects with the hub's own error (address in use, ...). With no address: a Unix socket in a private temp folder. */
+  connect(options?: IpcBusBrokerConnectOptions): Promise<string>;
+  connect(path: string, options?: IpcBusBrokerConnectOptions): Promise<string>;
+  connect(port: number, options?: IpcBusBrokerConnectOptions): Promise<string>;
+  connect(port: number, host?: string, options?: IpcBusBrokerConnectOptions): Promise<string>;
+  /** Stops the hub once the last broker or bridge of this process closes. */
+  close(options?: IpcBusCloseOptions): Promise<void>;
+  /** The hub's state: connections, peers, subscriptions. */
+  queryState(): Promise<IpcBusHubState>;
+  /** Whether a service of that name is started on the hub. */
+  isServiceAvailable(serviceName: string): Promise<boolean>;
+  /** the hub process's pid, once connected */
+  readonly pid: number | undefined;
+}
+export declare function CreateIpcBusBroker(options?: object): IpcBusBroker;
+export declare const IpcBusBroker: { Create(options?: object): IpcBusBroker };
+
+/** What a renderer's preload needs to join the bridge's hub (IPCBUS_CONFIG, or the preload's arguments). */
+export interface IpcBusBridgeConfig {
+  /** the hub's WebSocket URL, without the token */
+  url: string;
+  token: string;
+}
+
+/**
+ * The WebSocket listener for renderers: the one of this process's hub (the
+ * broker's when one runs, else a hub the bridge starts). A bridge in front
+ * of a hub another process started is not supported yet (connect rejects).
+ */
+export interface IpcBusBridge {
+  connect(options?: IpcBusBrokerConnectOptions): Promise<void>;
+  connect(path: string, options?: IpcBusBrokerConnectOptions): Promise<void>;
+  connect(port: number, options?: IpcBusBrokerConnectOptions): Promise<void>;
+  connect(port: number, host?: string, options?: IpcBusBrokerConnectOptions): Promise<void>;
+  close(options?: IpcBusCloseOptions): Promise<void>;
+  /** set once connected */
+  readonly config: IpcBusBridgeConfig | undefined;
+}
+export declare function CreateIpcBusBridge(options?: object): IpcBusBridge;
+export declare const IpcBusBridge: { Create(options?: object): IpcBusBridge };
+
+export declare function CreateIpcBusService(client: IpcBusClient, serviceName: string, serviceImpl?: object | null, options?: IpcBusServiceOptions): IpcBusService;
+export declare function CreateIpcBusServiceProxy(client: IpcBusClient, serviceName: string, options?: IpcBusServiceProxyOptions): IpcBusServiceProxy;
+export declare const IpcBusService: { Create: typeof CreateIpcBusService };
+export declare const IpcBusServiceProxy: { Create: typeof CreateIpcBusServiceProxy };
+export declare const EventEmitter: IpcBusEventEmitterConstructor;
+export declare function ActivateIpcBusTrace(on: boolean): void;
+export declare function IsElectronCommonIpcAvailable(): boolean;
+export declare const IPCBUS_CHANNEL_QUERY_STATE: '/electron-common-ipc/queryState';
+export declare const IPCBUS_CHANNEL_SERVICE_AVAILABLE: '/electron-common-ipc/serviceAvailable';
+export declare const IPCBUS_SERVICE_EVENT_START: 'service-event-start';
+export declare const IPCBUS_SERVICE_EVENT_STOP: 'service-event-stop';
+export declare const IPCBUS_SERVICE_WRAPPER_EVENT: 'service-wrapper-event';
+export declare const IPCBUS_SERVICE_CALL_GETSTATUS: '__getServiceStatus';

@@ -1,11 +1,13 @@
 'use strict';
 // Shared by broker.js and worker.js: arguments, the control protocol's
-// output, and loading electron-common-ipc (with TCP_NODELAY when asked).
+// output, and loading electron-common-ipc (with TCP_NODELAY when asked), or
+// with BENCH_IPCBUS the ipcbus package's Node entry, which has the same
+// client API (the ipcbus-node rows).
 
 if (process.env.BENCH_NODELAY === '1') {
   require('./nodelay');
 }
-const eci = require('electron-common-ipc');
+const eci = require(process.env.BENCH_IPCBUS || 'electron-common-ipc');
 
 // args parses --name value pairs.
 function args() {

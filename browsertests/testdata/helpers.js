@@ -158,7 +158,9 @@ globalThis.T = (() => {
         const r = await promise;
         return { ok: true, sender: r.event.sender, channel: r.event.channel, payload: describe(r.payload), ms: performance.now() - t0 };
       } catch (e) {
-        if (e instanceof Error) return { ok: false, thrown: e.message, code: e.code, ms: performance.now() - t0 };
+        // A request fails with electron-common-ipc's {event, err} (on an
+        // Error); anything else was thrown.
+        if (!(e instanceof Error) || e.err === undefined) return { ok: false, thrown: e instanceof Error ? e.message : String(e), code: e.code, ms: performance.now() - t0 };
         return { ok: false, err: e.err, code: e.code, sender: e.event && e.event.sender, channel: e.event && e.event.channel, ms: performance.now() - t0 };
       }
     },

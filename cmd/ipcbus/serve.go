@@ -67,6 +67,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 	refusalLog := fs.Duration("refusal-log-interval", 10*time.Second, "how often refused connections are logged, as counts")
 	lameDuck := fs.Duration("lame-duck", time.Second, "on SIGTERM, spread the closes (clients told to reconnect) over this window")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	parentStdin := fs.Bool("parent-stdin", false, "stop when stdin ends: the parent that started the hub holds the other end of that pipe, so the hub never outlives it, even when it is killed")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -141,12 +142,37 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 			return exitFailed
 		}
 	}
+	if *parentStdin {
+		// The parent is gone: its own connections went with it, and the
+		// others get half a second to close, not Serve's five.
+		go stopAtEOF(serveStdin, func() {
+			sctx, cancel := context.WithTimeout(context.Background(), parentGoneGrace)
+			defer cancel()
+			if err := h.Shutdown(sctx); err != nil && !errors.Is(err, hub.ErrClosed) {
+				logger.Warn("shutdown after stdin ended", "err", err)
+			}
+		})
+	}
 	printHowToConnect(out, h, *web != "")
 	if err := h.Serve(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "ipcbus serve:", err)
 		return exitFailed
 	}
 	return exitOK
+}
+
+// serveStdin is what --parent-stdin watches (a pipe in tests).
+var serveStdin io.Reader = os.Stdin
+
+// parentGoneGrace is how long connections get to close once the parent has
+// gone (--parent-stdin).
+const parentGoneGrace = 500 * time.Millisecond
+
+// stopAtEOF calls stop once r ends or fails: the process at its other end
+// has gone, or closed it to stop the hub.
+func stopAtEOF(r io.Reader, stop func()) {
+	_, _ = io.Copy(io.Discard, r)
+	stop()
 }
 
 func printHowToConnect(w io.Writer, h *hub.Hub, web bool) {

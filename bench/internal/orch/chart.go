@@ -29,11 +29,12 @@ var panels = []panel{
 }
 
 var familyColor = map[string]string{
-	"ipcbus":     "#1f6feb",
-	"eci":        "#e36209",
-	"nats":       "#2da44e",
-	"raw-direct": "#a0a7b0",
-	"raw-relay":  "#57606a",
+	"ipcbus":      "#1f6feb",
+	"eci":         "#e36209",
+	"ipcbus-node": "#6f42c1",
+	"nats":        "#2da44e",
+	"raw-direct":  "#a0a7b0",
+	"raw-relay":   "#57606a",
 }
 
 // barColor is a system's color: its family's, and for the browser rows
@@ -73,8 +74,8 @@ func Chart(rs Results, systems []System, info *Info) string {
 	}
 	fmt.Fprintf(&b, `<text x="10" y="40" fill="#57606a">%s</text>`+"\n", html.EscapeString(sub))
 	legendX := 10
-	for _, f := range []string{"ipcbus", "eci", "nats", "raw-direct", "raw-relay", BrowserWasm, BrowserRaw} {
-		name := map[string]string{"ipcbus": "ipcbus", "eci": "electron-common-ipc", "nats": "NATS", "raw-direct": "raw, direct (1 hop)", "raw-relay": "raw, via relay (2 hops)",
+	for _, f := range []string{"ipcbus", "ipcbus-node", "eci", "nats", "raw-direct", "raw-relay", BrowserWasm, BrowserRaw} {
+		name := map[string]string{"ipcbus": "ipcbus", "ipcbus-node": "ipcbus, Node client", "eci": "electron-common-ipc", "nats": "NATS", "raw-direct": "raw, direct (1 hop)", "raw-relay": "raw, via relay (2 hops)",
 			BrowserWasm: "page: client.wasm", BrowserRaw: "page: raw JS WebSocket"}[f]
 		color := familyColor[f]
 		if color == "" {

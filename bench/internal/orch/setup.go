@@ -43,5 +43,14 @@ func Setup(benchDir string, log *os.File) (*Env, func(), error) {
 			return nil, nil, fmt.Errorf("npm ci in %s: %w", e.nodeDir, err)
 		}
 	}
+	// The ipcbus package's Node entry, for the ipcbus-node rows.
+	pkg := filepath.Join(tmp, "ipcbus-node")
+	web := exec.Command("sh", filepath.Join(benchDir, "..", "web", "build.sh"), pkg)
+	web.Stdout, web.Stderr = log, log
+	if err := web.Run(); err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("web/build.sh (the ipcbus Node client): %w", err)
+	}
+	e.ipcbusJS = filepath.Join(pkg, "node.cjs")
 	return e, cleanup, nil
 }

@@ -18,6 +18,7 @@ const Workers = 5
 type Env struct {
 	benchproc string // the built cmd/benchproc
 	nodeDir   string // bench/node, with node_modules
+	ipcbusJS  string // the ipcbus package's Node entry (web/build.sh into tmp), for ipcbus-node
 	benchDir  string // bench/
 	tmp       string // sockets go here
 }
@@ -49,6 +50,10 @@ func Systems() []System {
 		// in the same page runs (browser.go).
 		{Name: BrowserWasm, Family: "browser", Transport: "ws", HasHub: true},
 		{Name: BrowserRaw, Family: "browser", Transport: "ws"},
+		// ipcbus's Node client (client.wasm under Node, the npm package's
+		// entry) against the same hub as ipcbus-unix, with electron-common-ipc's
+		// Node workers' script (node/worker.js over BENCH_IPCBUS).
+		{Name: "ipcbus-node-unix", Family: "ipcbus-node", Transport: "unix", HasHub: true},
 		{Name: "eci-unix", Family: "eci", Transport: "unix", HasHub: true, Memory: true},
 		{Name: "eci-tcp", Family: "eci", Transport: "tcp", HasHub: true},
 		{Name: "eci-tcp-nodelay", Family: "eci", Transport: "tcp", HasHub: true, Env: []string{"BENCH_NODELAY=1"}},
@@ -75,7 +80,7 @@ func (s System) startHub(e *Env) (*running, error) {
 	sock := filepath.Join(e.tmp, s.Name+".sock")
 	var err error
 	switch s.Family {
-	case "ipcbus":
+	case "ipcbus", "ipcbus-node":
 		if r.hub, err = startProc(s.Name+" hub", s.Env, e.benchproc, "hub", "-unix", sock); err != nil {
 			return nil, err
 		}
@@ -117,6 +122,9 @@ func (r *running) startWorker(id int) (*proc, error) {
 	s, e := r.sys, r.env
 	name := fmt.Sprintf("%s worker %d", s.Name, id)
 	switch s.Family {
+	case "ipcbus-node":
+		env := append([]string{"BENCH_IPCBUS=" + e.ipcbusJS}, s.Env...)
+		return startProc(name, env, "node", filepath.Join(e.nodeDir, "worker.js"), "--id", fmt.Sprint(id), "--path", r.addr)
 	case "eci":
 		argv := []string{"node", filepath.Join(e.nodeDir, "worker.js"), "--id", fmt.Sprint(id)}
 		if s.Transport == "unix" {

@@ -52,6 +52,15 @@ func Targets(rs Results) []Target {
 		mem.Status = map[bool]string{true: "met", false: "missed"}[ok]
 		mem.Detail = fmt.Sprintf("ipcbus-unix hub: %s B per connection (RSS growth; want ≤ 16384)", human(m.Median()))
 	}
+	// issue 11: the Node client beside electron-common-ipc's Node clients
+	const node = "ipcbus-node-unix"
+	ts = append(ts,
+		ratioTarget(rs, "Node client, 1 KiB one-way: ipcbus-node ≥ 2.5× electron-common-ipc",
+			rs.Get(node, ScOneWay, kib, MMsgs), rs.Get(eci, ScOneWay, kib, MMsgs), 2.5, false),
+		ratioTarget(rs, "Node client, request p50 (1 KiB): ipcbus-node ≤ 0.6× electron-common-ipc",
+			rs.Get(node, ScReqSeq, kib, MP50), rs.Get(eci, ScReqSeq, kib, MP50), 0.6, true),
+		ratioTarget(rs, "Node client, 1 MiB one-way: ipcbus-node ≥ 1.5× electron-common-ipc MB/s",
+			rs.Get(node, ScOneWay, mib, MMB), rs.Get(eci, ScOneWay, mib, MMB), 1.5, false))
 	ts = append(ts, mem,
 		ratioTarget(rs, "browser: wasm request round trip (p50, 1 KiB) ≤ 2× raw JS WebSocket echo",
 			rs.Get(BrowserWasm, ScReqSeq, kib, MP50), rs.Get(BrowserRaw, ScReqSeq, kib, MP50), 2, true))

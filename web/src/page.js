@@ -1,4 +1,4 @@
-// ipcbus-page.js: the page-side shim. It defines window.ElectronCommonIPC in
+// src/page.js: the page-side shim. It defines window.ElectronCommonIPC in
 // a page or a frame that has no preload of its own in its world, and makes
 // it talk to the renderer's preload over a MessagePort:
 //
@@ -18,9 +18,11 @@
 //
 // The page gets the API and a port, nothing else: the token, the socket and
 // client.wasm stay in the preload's world.
-(() => {
-  'use strict';
+import * as ipcbusClient from './client.js';
+import * as ipcbusService from './service.js';
+import { codedError } from './errors.js';
 
+(() => {
   if (globalThis.ElectronCommonIPC) return;
   const win = globalThis.window;
   if (!win || typeof MessageChannel === 'undefined') return;
@@ -59,7 +61,7 @@
     let port = null;
     let queue = [];
     let scheduled = false;
-    let onBatch = () => {};
+    let onBatch = (/** @type {any[]} */ _batch) => {};
     let resolveReady;
     let rejectReady;
     const link = {
@@ -105,9 +107,7 @@
           port.postMessage([{ op: 'pong' }]);
         } else if (m && m.ctl === 'ready') {
           if (m.error) {
-            const err = new Error(m.error.message);
-            err.code = m.error.code;
-            rejectReady(err);
+            rejectReady(codedError(m.error.message, m.error.code));
           } else {
             resolveReady();
           }
@@ -129,7 +129,6 @@
 
   const link = portLink();
   const session = ipcbusClient.createSession(link);
-  const services = typeof ipcbusService !== 'undefined' ? ipcbusService : null;
 
   const api = {
     IPCBUS_CHANNEL_QUERY_STATE: ipcbusClient.IPCBUS_CHANNEL_QUERY_STATE,
@@ -153,9 +152,7 @@
       return session.call({ op: 'grantFrame', token }).then((m) => {
         if (m.error) {
           iframe.removeAttribute(GRANT_ATTR);
-          const err = new Error(m.error.message);
-          err.code = m.error.code;
-          throw err;
+          throw codedError(m.error.message, m.error.code);
         }
       });
     },
@@ -164,8 +161,17 @@
     // frame is true in a frame, false in the top page.
     frame: isFrame,
   };
-  // services and proxies (ipcbus-service.js), when the bundle has them: the
-  // same exports as the preload's API, working over this page's client
-  if (services) Object.assign(api, services);
-  Object.defineProperty(globalThis, 'ElectronCommonIPC', { value: Object.freeze(api), enumerable: true });
+  // services and proxies (src/service.js): the same exports as the
+  // preload's API, working over this page's client
+  Object.assign(api, ipcbusService);
+  Object.assign(api, {
+    IpcBusClient: { Create: api.CreateIpcBusClient },
+    ActivateIpcBusTrace: ipcbusClient.ActivateIpcBusTrace,
+    IsElectronCommonIpcAvailable: () => true,
+  });
+  Object.freeze(api);
+  // electron-common-ipc 16 calls it ElectronCommonIpc
+  for (const name of ['ElectronCommonIPC', 'ElectronCommonIpc']) {
+    Object.defineProperty(globalThis, name, { value: api, enumerable: true });
+  }
 })();

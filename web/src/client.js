@@ -1,0 +1,485 @@
+// src/client.js: the electron-common-ipc JavaScript API over the ipcbus
+// engine protocol.
+//
+// The engine (client.wasm) takes plain objects, {op, ...}, and answers with
+// batches of plain objects; payloads cross as msgpack bytes (ipcbus-codec.js).
+// This file holds everything else: EventEmitter names and semantics over
+// listener ids, Promise plumbing, timeouts, targets. It never touches the
+// wasm directly: it talks to a link,
+//
+//   link.ready            a Promise, resolved once the engine takes ops
+//   link.post(msg)        runs an op; returns undefined or {code, message}
+//                         when the op failed at once (a direct link), or
+//                         undefined (a link that cannot answer at once)
+//   link.start(onBatch)   onBatch([msg, ...]) receives what the engine sends
+//   link.readyTimeout     optional: true when link.ready may never come (a
+//                         frame nobody granted); connect then bounds the
+//                         wait by its timeoutDelay
+//
+// so the same API works in a preload (a direct link to the wasm) and in a
+// page or frame that reaches the preload over a MessagePort (ipcbus-page.js).
+//
+// An ES module; the build (build.mjs) bundles it.
+import * as codec from './codec.js';
+import { codedError } from './errors.js';
+
+const IPCBUS_CHANNEL_QUERY_STATE = '/electron-common-ipc/queryState';
+const IPCBUS_CHANNEL_SERVICE_AVAILABLE = '/electron-common-ipc/serviceAvailable';
+const DEFAULT_TIMEOUT = 2000; // electron-common-ipc's IPC_BUS_TIMEOUT
+const FRAME_OVERHEAD = 1024; // a frame's header, beside channel and args
+
+// timeoutFor maps electron-common-ipc's timeoutDelay to the engine's:
+// 0, undefined or null is the default; below zero is forever (-1).
+function timeoutFor(delay) {
+  if (delay === undefined || delay === null || delay === 0) return DEFAULT_TIMEOUT;
+  const n = Number(delay);
+  if (Number.isNaN(n)) return DEFAULT_TIMEOUT;
+  return n < 0 ? -1 : n;
+}
+
+// targetFor turns a peer, {process}, or a process into an engine target.
+function targetFor(target) {
+  if (!target || typeof target !== 'object') {
+    throw new TypeError('ipcbus: the target must be a peer or a process');
+  }
+  if (typeof target.id === 'number') return { peer: target.id };
+  if (target.process && typeof target.process === 'object') return { process: { ...target.process } };
+  return { process: { ...target } };
+}
+
+function checkListener(fn) {
+  if (typeof fn !== 'function') {
+    throw new TypeError(`ipcbus: the "listener" argument must be of type function, got ${typeof fn}`);
+  }
+}
+
+let tracing = false;
+
+// ActivateIpcBusTrace(on) logs one line per message in and out of every
+// client (console.log), or stops.
+function ActivateIpcBusTrace(on) { tracing = !!on; }
+
+function trace(client, dir, what, channel, extra) {
+  const p = client._peer;
+  console.log(`ipcbus: ${dir} ${what} "${channel}" ${p.name || ''}#${p.id === undefined ? '-' : p.id}${extra || ''}`);
+}
+
+// withType gives a peer electron-common-ipc's peer.type: its process type.
+function withType(peer) {
+  if (peer && typeof peer === 'object' && peer.type === undefined) peer.type = peer.process ? peer.process.type : undefined;
+  return peer;
+}
+
+// IpcBusRequestError is what a request rejects with: electron-common-ipc's
+// {event, err} (err: the responder's message, 'timeout', or what went
+// wrong), on an Error, with a code.
+class IpcBusRequestError extends Error {
+  constructor(channel, sender, err, code) {
+    super(String(err));
+    this.name = 'IpcBusRequestError';
+    this.event = { channel, sender };
+    this.err = err;
+    this.code = code;
+  }
+}
+
+function engineError(e) {
+  return codedError(e.message, e.code);
+}
+
+function report(err) {
+  queueMicrotask(() => { throw err; });
+}
+
+const portClass = typeof MessagePort !== 'undefined' ? MessagePort : null;
+function isPort(v) { return !!portClass && v instanceof portClass; }
+
+// whenReady waits for the link, at most ms when the link may never be
+// ready (ms < 0: forever).
+function whenReady(session, ms) {
+  if (!session.link.readyTimeout || ms < 0) return session.ready;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(codedError(`ipcbus: no port within ${ms} ms: ${session.link.notReadyReason || 'the link is not ready'}`, 'not-granted'));
+    }, ms);
+    session.ready.then((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+// Session: the clients of one link, the replies they wait for.
+class Session {
+  constructor(link) {
+    this.link = link;
+    this.ready = Promise.resolve(link.ready);
+    this.seq = 0;
+    this.waiting = new Map();
+    this.clients = new Map();
+    this.nextClient = 0;
+    this.nextListener = 0;
+    link.start((batch) => { for (const m of batch) this.dispatch(m); });
+  }
+
+  dispatch(m) {
+    try {
+      switch (m.op) {
+        case 'reply': {
+          const done = this.waiting.get(m.seq);
+          this.waiting.delete(m.seq);
+          if (done) done(m);
+          break;
+        }
+        case 'event': {
+          const c = this.clients.get(m.client);
+          if (c) c._event(m);
+          break;
+        }
+        case 'closed': {
+          const c = this.clients.get(m.client);
+          if (c) c._ended(m.error);
+          break;
+        }
+        case 'error':
+          console.warn('ipcbus:', m.error && m.error.message);
+          break;
+      }
+    } catch (err) {
+      report(err);
+    }
+  }
+
+  // call posts an op that answers with a reply and returns its Promise.
+  call(msg) {
+    return new Promise((resolve) => {
+      msg.seq = ++this.seq;
+      this.waiting.set(msg.seq, resolve);
+      const r = this.link.post(msg);
+      if (r) { // refused at once: no reply will come
+        this.waiting.delete(msg.seq);
+        resolve({ op: 'reply', seq: msg.seq, error: r });
+      }
+    });
+  }
+
+  post(msg) { return this.link.post(msg); }
+}
+
+class IpcBusClient {
+  constructor(session, options) {
+    this._session = session;
+    this._id = ++session.nextClient;
+    session.clients.set(this._id, this);
+    this._options = options || {};
+    this._peer = { id: undefined, name: this._options.peerName || '', process: { ...(this._options.process || {}) } };
+    this._byChannel = new Map(); // channel -> [{id, fn, once}] in calling order
+    this._byId = new Map(); // listener id -> entry
+    this._live = false; // the engine has this client (connecting or connected)
+    this._connected = false;
+    this._connecting = null;
+    this._maxFrameBytes = 0;
+    this._maxListeners = 10;
+  }
+
+  get peer() { return this._peer; }
+
+  // connect(...) joins the bus. In a renderer the preload knows the hub:
+  // connect([handle,] {peerName, timeoutDelay}); a link that reaches hubs
+  // by address (Node) reads the arguments itself (link.connectOptions).
+  connect(...args) {
+    let options;
+    try {
+      options = this._session.link.connectOptions
+        ? this._session.link.connectOptions(args)
+        : ((args[0] && typeof args[0] === 'object') ? args[0] : (args[1] || {}));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this._connected) return Promise.resolve();
+    if (this._connecting) return this._connecting;
+    this._connecting = whenReady(this._session, timeoutFor(options.timeoutDelay)).then(() => {
+      const listeners = [];
+      for (const [channel, list] of this._byChannel) {
+        for (const l of list) listeners.push({ channel, id: l.id, once: l.once });
+      }
+      const name = options.peerName || this._peer.name || '';
+      this._live = true;
+      const msg = {
+        op: 'connect', client: this._id, name, process: this._options.process,
+        timeout: timeoutFor(options.timeoutDelay), listeners,
+      };
+      if (options.address !== undefined) msg.address = options.address;
+      return this._session.call(msg);
+    }).then((m) => {
+      this._connecting = null;
+      if (m.error) {
+        this._live = false;
+        throw engineError(m.error);
+      }
+      this._peer = withType(m.value.peer);
+      this._maxFrameBytes = m.value.maxFrameBytes;
+      this._connected = true;
+    }, (err) => {
+      this._connecting = null;
+      this._live = false;
+      throw err;
+    });
+    return this._connecting;
+  }
+
+  // close leaves the bus; pending requests fail with 'closed'.
+  // close([{timeoutDelay}]) waits for the engine at most timeoutDelay ms
+  // (0 or unset: 2000; below zero: no limit); the client has left the bus
+  // either way.
+  close(options) {
+    const ms = timeoutFor(options && typeof options === 'object' ? options.timeoutDelay : undefined);
+    const wait = this._connecting || Promise.resolve();
+    return wait.catch(() => {}).then(() => {
+      if (!this._live) return undefined;
+      this._live = false;
+      this._connected = false;
+      const closing = this._session.call({ op: 'close', client: this._id }).then(() => undefined);
+      if (ms < 0) return closing;
+      let timer;
+      const late = new Promise((resolve) => { timer = setTimeout(resolve, ms); });
+      return Promise.race([closing, late]).then(() => clearTimeout(timer));
+    });
+  }
+
+  _ended() {
+    this._live = false;
+    this._connected = false;
+  }
+
+  // encodeArgs encodes each argument, checking the hub's frame limit.
+  _encodeArgs(channel, args) {
+    const out = new Array(args.length);
+    let size = FRAME_OVERHEAD + channel.length * 3;
+    for (let i = 0; i < args.length; i++) {
+      if (isPort(args[i])) {
+        throw new TypeError(`ipcbus: cannot send a MessagePort as args[${i}] on "${channel}": transfer ports with postMessage(channel, message, [ports])`);
+      }
+      out[i] = codec.encode(args[i], `args[${i}]`);
+      size += out[i].length;
+    }
+    if (this._maxFrameBytes && size > this._maxFrameBytes) {
+      throw codedError(`ipcbus: message on "${channel}" too large: about ${size} bytes, the hub's limit is ${this._maxFrameBytes}`, 'frame-too-large', RangeError);
+    }
+    return out;
+  }
+
+  _send(to, channel, args) {
+    if (!this._connected) return false;
+    const msg = { op: 'send', client: this._id, channel, args: this._encodeArgs(channel, args) };
+    if (tracing) trace(this, 'out', to ? 'sendTo' : 'send', channel);
+    if (to) msg.to = to;
+    const r = this._session.post(msg);
+    if (r) throw engineError(r);
+    return true;
+  }
+
+  send(channel, ...args) { return this._send(null, channel, args); }
+  emit(channel, ...args) { return this._send(null, channel, args); }
+  sendTo(target, channel, ...args) { return this._send(targetFor(target), channel, args); }
+
+  _request(to, channel, timeoutDelay, args) {
+    const fail = (err, code, sender) => Promise.reject(new IpcBusRequestError(channel, sender ? withType(sender) : this._peer, err, code));
+    if (!this._connected) return fail('not connected', 'not-connected');
+    let encoded;
+    try {
+      encoded = this._encodeArgs(channel, args);
+    } catch (e) {
+      if (e.code === 'frame-too-large') return fail(e.message, e.code);
+      throw e;
+    }
+    const msg = { op: 'request', client: this._id, channel, timeout: timeoutFor(timeoutDelay), args: encoded };
+    if (tracing) trace(this, 'out', to ? 'requestTo' : 'request', channel);
+    if (to) msg.to = to;
+    return this._session.call(msg).then((m) => {
+      if (m.error) {
+        const e = m.error;
+        if (e.code === 'rejected') return fail(e.message, e.code, e.sender);
+        return fail(e.code === 'timeout' ? 'timeout' : e.message, e.code);
+      }
+      return { event: { channel, sender: withType(m.value.sender) }, payload: codec.decode(m.value.payload) };
+    });
+  }
+
+  request(channel, timeoutDelay, ...args) { return this._request(null, channel, timeoutDelay, args); }
+  requestTo(target, channel, timeoutDelay, ...args) {
+    return this._request(targetFor(target), channel, timeoutDelay, args);
+  }
+
+  // --- MessagePorts ---
+
+  // postMessage sends message on channel with ports transferred: the
+  // listener that gets them (one peer: of this renderer when one listens,
+  // else the first the hub finds) has them in event.ports; other
+  // listeners get the message alone. Between peers of one renderer the
+  // ports are handed over as they are; across connections the hub relays
+  // them (their messages then cross as msgpack values, in order; closing
+  // one end closes the other where MessagePort has a close event).
+  // Returns false when not connected; throws when a port is not a
+  // MessagePort, is listed twice, or the message cannot be sent.
+  postMessage(channel, message, ports) { return this._postMessage(null, channel, message, ports); }
+  postMessageTo(target, channel, message, ports) {
+    return this._postMessage(targetFor(target), channel, message, ports);
+  }
+
+  _postMessage(to, channel, message, ports) {
+    const list = ports === undefined || ports === null ? [] : Array.from(ports);
+    list.forEach((p, i) => {
+      if (!isPort(p)) throw new TypeError(`ipcbus: postMessage on "${channel}": ports[${i}] is not a MessagePort`);
+    });
+    if (new Set(list).size !== list.length) {
+      throw new TypeError(`ipcbus: postMessage on "${channel}": a port is listed twice`);
+    }
+    if (!this._connected) return false;
+    const [encoded] = this._encodeArgs(channel, [message]);
+    const msg = { op: 'postMessage', client: this._id, channel, message: encoded, ports: list };
+    if (to) msg.to = to;
+    const r = this._session.post(msg);
+    if (r) throw engineError(r);
+    return true;
+  }
+
+  // --- listeners: Node's EventEmitter over ids the engine orders ---
+
+  _add(channel, fn, once, prepend) {
+    checkListener(fn);
+    const entry = { id: ++this._session.nextListener, fn, once };
+    let list = this._byChannel.get(channel);
+    if (!list) this._byChannel.set(channel, list = []);
+    if (prepend) list.unshift(entry); else list.push(entry);
+    this._byId.set(entry.id, entry);
+    if (this._live) {
+      this._session.post({ op: 'on', client: this._id, channel, id: entry.id, once, prepend });
+    }
+    return this;
+  }
+
+  // _drop removes an entry from the registry; tell says whether the
+  // engine must hear of it (not for a once listener it already removed).
+  _drop(channel, entry, tell) {
+    const list = this._byChannel.get(channel);
+    const i = list ? list.indexOf(entry) : -1;
+    if (i < 0) return;
+    list.splice(i, 1);
+    if (list.length === 0) this._byChannel.delete(channel);
+    this._byId.delete(entry.id);
+    if (tell && this._live) this._session.post({ op: 'off', client: this._id, id: entry.id });
+  }
+
+  on(channel, fn) { return this._add(channel, fn, false, false); }
+  addListener(channel, fn) { return this._add(channel, fn, false, false); }
+  once(channel, fn) { return this._add(channel, fn, true, false); }
+  prependListener(channel, fn) { return this._add(channel, fn, false, true); }
+  prependOnceListener(channel, fn) { return this._add(channel, fn, true, true); }
+
+  // removeListener removes the last registration of fn in calling order,
+  // as Node does.
+  removeListener(channel, fn) {
+    checkListener(fn);
+    const list = this._byChannel.get(channel);
+    if (!list) return this;
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (list[i].fn === fn) {
+        this._drop(channel, list[i], true);
+        break;
+      }
+    }
+    return this;
+  }
+
+  off(channel, fn) { return this.removeListener(channel, fn); }
+
+  removeAllListeners(channel) {
+    const channels = channel === undefined ? [...this._byChannel.keys()] : [channel];
+    for (const ch of channels) {
+      for (const entry of this._byChannel.get(ch) || []) this._byId.delete(entry.id);
+      this._byChannel.delete(ch);
+    }
+    if (this._live) {
+      const msg = { op: 'offAll', client: this._id };
+      if (channel !== undefined) msg.channel = channel;
+      this._session.post(msg);
+    }
+    return this;
+  }
+
+  listenerCount(channel) {
+    const list = this._byChannel.get(channel);
+    return list ? list.length : 0;
+  }
+
+  listeners(channel) { return (this._byChannel.get(channel) || []).map((e) => e.fn); }
+  rawListeners(channel) { return this.listeners(channel); }
+  eventNames() { return [...this._byChannel.keys()]; }
+  setMaxListeners(n) { this._maxListeners = n; return this; }
+  getMaxListeners() { return this._maxListeners; }
+
+  // _event runs one delivery: the engine gives the ids of the listeners
+  // it called, in order. They are resolved before any runs, so one removed
+  // by an earlier listener still runs in this delivery, as in Node.
+  _event(m) {
+    const entries = [];
+    for (const id of m.ids) {
+      const e = this._byId.get(id);
+      if (e) entries.push(e);
+    }
+    if (entries.length === 0) {
+      if (m.ports) for (const p of m.ports) p.close();
+      return;
+    }
+    const args = codec.decode(m.args);
+    const event = { channel: m.channel, sender: withType(m.sender) };
+    if (tracing) trace(this, 'in', m.req !== undefined ? 'request' : 'message', m.channel, ` from ${m.sender && m.sender.name}#${m.sender && m.sender.id}`);
+    if (m.req !== undefined) event.request = this._requestHandle(m.req);
+    if (m.ports) event.ports = m.ports;
+    for (const e of entries) {
+      if (e.once) this._drop(m.channel, e, false);
+      try {
+        e.fn.call(this, event, ...args);
+      } catch (err) {
+        report(err);
+      }
+    }
+  }
+
+  _requestHandle(req) {
+    let settled = false;
+    const post = (msg) => {
+      if (settled) return;
+      settled = true;
+      const r = this._session.post(msg);
+      if (r) throw engineError(r);
+    };
+    return {
+      resolve: (payload) => {
+        let value;
+        try {
+          value = codec.encode(payload, 'payload');
+        } catch (err) {
+          post({ op: 'reject', client: this._id, req, message: `the response could not be sent: ${err.message}` });
+          throw err;
+        }
+        post({ op: 'resolve', client: this._id, req, value });
+      },
+      reject: (err) => {
+        const message = err instanceof Error ? err.message : typeof err === 'string' ? err : String(err);
+        post({ op: 'reject', client: this._id, req, message });
+      },
+    };
+  }
+}
+
+// createSession returns the factory of clients over one link.
+function createSession(link) {
+  const session = new Session(link);
+  return {
+    ready: session.ready,
+    createClient: (options) => new IpcBusClient(session, options),
+    // call runs an op that answers with a reply (the page's grantFrame).
+    call: (msg) => session.call(msg),
+  };
+}
+
+export { createSession, timeoutFor, IpcBusRequestError, ActivateIpcBusTrace, IPCBUS_CHANNEL_QUERY_STATE, IPCBUS_CHANNEL_SERVICE_AVAILABLE };

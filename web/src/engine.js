@@ -1,0 +1,224 @@
+// src/engine.js: the glue between client.wasm (wasmclient/) and the client
+// API, shared by the preload and the Node entry: it runs the Go program
+// once, makes engines (one hub connection each) and gives each a direct
+// link for src/client.js or src/host.js:
+//
+//   link.ready            resolves once the engine takes ops
+//   link.post(msg)        runs an op; undefined, or {code, message} when it
+//                         failed at once
+//   link.start(onBatch)   onBatch([msg, ...]) receives what the engine sends
+//
+// An ES module; the build (build.mjs) bundles it.
+import * as codec from './codec.js';
+
+// engineIO is what client.wasm shares with this script (wasmclient/):
+// ops go in as msgpack bytes, what the engine answers comes out as
+// msgpack records (io.out, then io.record(n)), and WebSocket frames
+// cross through byte buffers. Nothing is built per message as JS objects
+// on the Go side, where each property read or write costs microseconds;
+// here it is the JIT's work. onBatch gets the records of one turn, in
+// order, in a microtask of their own (never inside Go's call).
+//
+// The hot calls into Go are the module's exports (io.exports: ops and
+// received frames written into Go's memory, then ipcbus_post or
+// ipcbus_recv), not syscall/js callbacks, which cost tens of
+// microseconds each; io.resume() then lets the goroutines they woke run,
+// at once for a frame, in a microtask for ops. Without the exports
+// (engine.post(n) with the op in io.in) it works the same, slower.
+const IN_SIZE = 64 * 1024;
+function engineIO(onBatch, extra) {
+  let queue = [];
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    try {
+      onBatch(batch);
+    } catch (err) {
+      console.error('ipcbus:', err);
+    }
+  };
+  const io = {
+    ...extra,
+    in: new Uint8Array(IN_SIZE),
+    out: null, // set by the engine, which grows it
+    exports: null, // the module's exports, once it runs
+    resume: null, // runs the goroutines woken since Go last ran
+    kickQueued: false,
+    record(n, bytes) {
+      io.take(codec.decode(bytes || io.out.subarray(0, n)));
+    },
+    // recordMem decodes a record where it is in Go's memory.
+    recordMem(addr, n) {
+      io.take(codec.decode(new Uint8Array(io.exports.mem.buffer, addr, n)));
+    },
+    take(m) {
+      if (m.op === '+id') { // one more listener of the event queued last
+        const last = queue[queue.length - 1];
+        if (last && last.op === 'event') last.ids.push(m.id);
+        return;
+      }
+      queue.push(m);
+      if (queue.length === 1) queueMicrotask(flush);
+    },
+    wsSend(ws, buf, n) {
+      ws.send(n === buf.length ? buf : buf.subarray(0, n));
+      return ws.bufferedAmount;
+    },
+    // wsSendMem sends a frame where it is in Go's memory (send copies it).
+    wsSendMem(ws, addr, n) {
+      ws.send(new Uint8Array(io.exports.mem.buffer, addr, n));
+      return ws.bufferedAmount;
+    },
+    wsListen(ws, buf, fn, id) {
+      if (typeof ws.listenFrames === 'function') { // a stream (node/stream.js)
+        ws.listenFrames(io, id);
+        return;
+      }
+      ws.onmessage = (ev) => {
+        const ex = io.exports;
+        if (ex) {
+          // Written into memory the engine makes for it (and keeps).
+          let n = -1;
+          if (ev.data instanceof ArrayBuffer) {
+            const b = new Uint8Array(ev.data);
+            n = b.length;
+            const addr = ex.ipcbus_recv_buffer(id, n);
+            if (addr !== 0) new Uint8Array(ex.mem.buffer, addr, n).set(b);
+          }
+          ex.ipcbus_recv(id, n);
+          io.resume();
+          return;
+        }
+        if (!(ev.data instanceof ArrayBuffer)) {
+          fn(-1);
+          return;
+        }
+        const b = new Uint8Array(ev.data);
+        if (b.length > buf.length) {
+          fn(b.length, b);
+          return;
+        }
+        buf.set(b);
+        fn(b.length);
+      };
+    },
+  };
+  return io;
+}
+
+// packArgs joins the arguments (each one msgpack value) into the msgpack
+// array the engine sends as it is; anything else is left for the engine
+// to refuse.
+function packArgs(args) {
+  if (!Array.isArray(args)) return args;
+  let n = args.length < 16 ? 1 : args.length < 0x10000 ? 3 : 5;
+  for (const a of args) {
+    if (!(a instanceof Uint8Array)) return args;
+    n += a.length;
+  }
+  const out = new Uint8Array(n);
+  let pos;
+  if (args.length < 16) {
+    out[0] = 0x90 | args.length;
+    pos = 1;
+  } else if (args.length < 0x10000) {
+    out[0] = 0xdc;
+    out[1] = args.length >> 8;
+    out[2] = args.length & 0xff;
+    pos = 3;
+  } else {
+    out[0] = 0xdd;
+    new DataView(out.buffer).setUint32(1, args.length);
+    pos = 5;
+  }
+  for (const a of args) {
+    out.set(a, pos);
+    pos += a.length;
+  }
+  return out;
+}
+
+// kick lets the goroutines an exported call woke run (the writer of a
+// send, a new deadline), once per turn.
+function kick(io) {
+  if (io.kickQueued) return;
+  io.kickQueued = true;
+  queueMicrotask(() => {
+    io.kickQueued = false;
+    io.resume();
+  });
+}
+
+// post encodes op msg for the engine and runs it: through the export
+// ipcbus_post when there is one, else the engine's post, called as a
+// plain function (a method call would hand Go `this` too, one more JS
+// reference and finalizer per op).
+function post(engine, io, msg) {
+  let b;
+  try {
+    b = codec.encode(msg.args === undefined ? msg : { ...msg, args: packArgs(msg.args) });
+  } catch (err) {
+    return { code: 'bad-call', message: `ipcbus: engine: ${err.message}` };
+  }
+  const ex = io.exports;
+  if (ex) {
+    // Written into memory the engine makes for the op (and keeps).
+    const addr = ex.ipcbus_op_buffer(b.length);
+    new Uint8Array(ex.mem.buffer, addr, b.length).set(b);
+    const n = ex.ipcbus_post(engine.id, b.length);
+    kick(io);
+    return n > 0 ? codec.decode(io.out.subarray(0, n)) : undefined;
+  }
+  const enginePost = engine.post;
+  if (b.length <= io.in.length) {
+    io.in.set(b);
+    return enginePost(b.length);
+  }
+  return enginePost(b.length, b);
+}
+
+// runWasm runs client.wasm once: makeGo is wasm_exec.js's Go class,
+// instantiate(importObject) returns the module's instance, and scope is the
+// object the Go program sees as its global (globalThis in a preload; in
+// Node a scope of its own, so that nothing leaks into the app's globals).
+// It resolves to {api, exports, resume} once the program has booted.
+export async function runWasm(Go, instantiate, scope) {
+  const go = new Go();
+  const instance = await instantiate(go.importObject);
+  const booted = new Promise((resolve) => { scope.__ipcbusBoot = resolve; });
+  go.run(instance).then(() => console.error('ipcbus: client.wasm exited'));
+  const api = await booted;
+  delete scope.__ipcbusBoot;
+  const hasExports = typeof instance.exports.ipcbus_post === 'function';
+  return { api, exports: hasExports ? instance.exports : null, resume: () => go._resume() };
+}
+
+// startEngine makes an engine once wasm (runWasm's Promise) resolves and
+// returns a direct link to it. config: {url, token, process}; url is a
+// WebSocket URL (its token query included) or, with extra.streamOpen, a
+// stream address ("unix:PATH", "tcp:HOST:PORT"). extra adds to the engine's
+// I/O object: WebSocket (a constructor to use instead of the global one),
+// streamOpen(url) (node/stream.js).
+export function startEngine(wasm, config, extra) {
+  let onBatch = (/** @type {any[]} */ _batch) => {};
+  const io = engineIO((batch) => onBatch(batch), extra || {});
+  const link = {
+    engine: null,
+    loadMillis: 0,
+    start(fn) { onBatch = fn; },
+    post(msg) {
+      if (!link.engine) return { code: 'not-ready', message: 'ipcbus: client.wasm is not loaded yet' };
+      return post(link.engine, io, msg);
+    },
+  };
+  const t0 = performance.now();
+  link.ready = Promise.resolve(wasm).then((w) => {
+    if (w.exports) {
+      io.exports = w.exports;
+      io.resume = w.resume;
+    }
+    link.engine = w.api.newEngine({ url: config.url, token: config.token, process: config.process }, io);
+    link.loadMillis = performance.now() - t0;
+  });
+  return link;
+}

@@ -1,0 +1,52 @@
+// src/node/bridge.js: IpcBusBridge in Node (Electron's main process): the
+// WebSocket listener renderers connect to, with what their preloads need
+// (config: the hub URL and its token). It is the listener of this
+// process's hub: the broker's when one runs, else a hub the bridge starts
+// for itself (the original's Electron app: a bridge, no broker), which then
+// is this process's hub as a broker's would be.
+// A bridge in front of a hub another process started (the original's
+// hybrid app) needs the hub to forward to an upstream hub: not done yet;
+// connect rejects with that.
+import { ensureHub, releaseHub, runningHub } from './broker.js';
+import { parseConnectArgs, resolveAddress } from './address.js';
+import * as ipcbusClient from '../client.js';
+
+export class IpcBusBridge {
+  static Create(options) { return new IpcBusBridge(options); }
+
+  constructor(options) {
+    this._options = options || {};
+    this._hub = null;
+  }
+
+  // connect resolves once the WebSocket listener is up.
+  async connect(...args) {
+    if (this._hub && runningHub() === this._hub) return;
+    const hub = runningHub();
+    const { address } = parseConnectArgs(args);
+    if (hub && address && resolveAddress(address, {}).url !== resolveAddress(hub.address, {}).url) {
+      throw new Error(`ipcbus: IpcBusBridge.connect(${JSON.stringify(args[0])}): this process's hub is at ${hub.address}; a bridge in front of another hub is not supported yet`);
+    }
+    if (!hub && address) {
+      throw new Error(`ipcbus: IpcBusBridge.connect(${JSON.stringify(args[0])}): a bridge in front of a hub another process started is not supported yet; start the IpcBusBroker in this process, or connect the bridge with no address`);
+    }
+    this._hub = await ensureHub(hub ? [] : args, this);
+  }
+
+  async close(options) {
+    this._hub = null;
+    await releaseHub(this, ipcbusClient.timeoutFor(options && options.timeoutDelay));
+  }
+
+  // config is what a renderer's preload needs: the hub's WebSocket URL and
+  // its token (IPCBUS_CONFIG in the preload, or its arguments).
+  get config() {
+    if (!this._hub) return undefined;
+    const u = new URL(this._hub.wsURL);
+    const token = u.searchParams.get('token') || '';
+    u.searchParams.delete('token');
+    return { url: u.href, token };
+  }
+}
+
+export function CreateIpcBusBridge(options) { return new IpcBusBridge(options); }

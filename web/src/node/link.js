@@ -1,0 +1,85 @@
+// src/node/link.js: the Node process's link for src/client.js. Each hub
+// address gets an engine of its own (one connection, shared by the clients
+// that connect there); client.wasm runs once for all of them. Ops go to the
+// engine of their client, chosen when it connects; until that engine runs,
+// they wait in order.
+import WebSocket from 'ws';
+import { startEngine } from '../engine.js';
+import { loadWasm } from './wasm.js';
+import { streamOpen } from './stream.js';
+import { parseConnectArgs, resolveAddress } from './address.js';
+
+// processIdentity: Electron's main process says process.type 'browser'.
+export function processIdentity() {
+  const type = /** @type {any} */ (process).type === 'browser' ? 'main' : 'node';
+  return { type, pid: process.pid };
+}
+
+export function nodeLink() {
+  let onBatch = (/** @type {any[]} */ _batch) => {};
+  const deliver = (/** @type {any[]} */ batch) => onBatch(batch);
+  /** @type {Map<string, {link: any, queue: any[] | null, error: any}>} */
+  const engines = new Map();
+  /** @type {Map<number, {link: any, queue: any[] | null, error: any}>} */
+  const byClient = new Map();
+
+  const replyError = (m, error) => {
+    if (m.seq !== undefined) deliver([{ op: 'reply', seq: m.seq, error }]);
+  };
+
+  function engineFor(addr) {
+    const key = `${addr.url}\n${addr.token}`;
+    let e = engines.get(key);
+    if (e) return e;
+    const link = startEngine(loadWasm(), { url: addr.url, token: addr.token, process: processIdentity() },
+      { WebSocket, streamOpen });
+    link.start(deliver);
+    const entry = { link, queue: /** @type {any[] | null} */ ([]), error: null };
+    engines.set(key, entry);
+    link.ready.then(() => {
+      const q = entry.queue || [];
+      entry.queue = null;
+      for (const m of q) {
+        const r = link.post(m);
+        if (r) replyError(m, r);
+      }
+    }, (err) => {
+      engines.delete(key);
+      entry.error = { code: 'not-ready', message: `ipcbus: client.wasm: ${err && err.message}` };
+      const q = entry.queue || [];
+      entry.queue = null;
+      for (const m of q) replyError(m, entry.error);
+    });
+    return entry;
+  }
+
+  function postTo(e, m) {
+    if (e.queue) {
+      e.queue.push(m);
+      return undefined;
+    }
+    if (e.error) return e.error;
+    return e.link.post(m);
+  }
+
+  return {
+    ready: undefined,
+    start(fn) { onBatch = fn; },
+    // connectOptions reads connect's arguments (address.js).
+    connectOptions(args) {
+      const { address, options } = parseConnectArgs(args);
+      return { ...options, address: resolveAddress(address, options) };
+    },
+    post(m) {
+      if (m.op === 'connect') {
+        const { address, ...op } = m;
+        const e = engineFor(address || resolveAddress('', {}));
+        byClient.set(m.client, e);
+        return postTo(e, op);
+      }
+      const e = byClient.get(m.client);
+      if (!e) return { code: 'not-connected', message: 'ipcbus: not connected (connect first)' };
+      return postTo(e, m);
+    },
+  };
+}

@@ -1,0 +1,118 @@
+// src/node/stream.js: a hub's Unix socket or TCP listener through Node's
+// net, shaped as the WebSocket wasmclient's transport drives (onopen,
+// onclose, bufferedAmount, close), for a stream of length-prefixed frames
+// (wasmclient/stream.go):
+//   - send: the engine hands one buffer per write batch, frames already
+//     prefixed, where it is in Go's memory; it is copied into the socket,
+//     which stays corked for the rest of the turn (one write syscall for
+//     the batches of one turn);
+//   - receive: each read is cut into frames here, each written straight
+//     into the memory the engine makes for it (ipcbus_recv_buffer, even
+//     across reads) and announced (ipcbus_recv); the woken goroutines run
+//     once per read (and every RESUME_EVERY frames, so that the engine's
+//     receive queue never fills);
+//   - backpressure: bufferedAmount is the socket's writableLength.
+import net from 'node:net';
+
+const RESUME_EVERY = 128;
+
+// streamOpen opens "unix:PATH" or "tcp:HOST:PORT".
+export function streamOpen(url) {
+  return new StreamSocket(String(url));
+}
+
+function connectOptions(url) {
+  if (url.startsWith('unix:')) return { path: url.slice(5) };
+  const hp = url.slice(4);
+  const i = hp.lastIndexOf(':');
+  const port = Number(hp.slice(i + 1));
+  if (i < 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new TypeError(`ipcbus: bad TCP address ${url}`);
+  return { host: hp.slice(0, i).replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', port, noDelay: true };
+}
+
+class StreamSocket {
+  constructor(url) {
+    /** @type {((ev: object) => void) | null} */
+    this.onopen = null;
+    /** @type {((ev: {code: number, reason: string}) => void) | null} */
+    this.onclose = null;
+    this.protocol = '';
+    this.closeEvent = { code: 1006, reason: '' };
+    this.corked = false;
+    this.sock = net.connect(connectOptions(url));
+    this.sock.on('connect', () => { if (this.onopen) this.onopen({}); });
+    this.sock.on('error', (err) => { this.closeEvent.reason = err.message; });
+    this.sock.on('close', () => { if (this.onclose) this.onclose(this.closeEvent); });
+  }
+
+  get bufferedAmount() { return this.sock.writableLength; }
+
+  // send copies bytes (a view of Go's memory) into the socket.
+  send(bytes) {
+    if (this.sock.destroyed) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.sock.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.sock.uncork();
+      });
+    }
+    this.sock.write(Buffer.from(bytes));
+  }
+
+  // close ends the stream (what is written still goes), and drops it if the
+  // hub does not close its side within a second.
+  close(code) {
+    this.closeEvent.code = code || 1000;
+    this.sock.end();
+    setTimeout(() => this.sock.destroy(), 1000).unref();
+  }
+
+  // listenFrames hands the frames read to transport id of the engine io.
+  listenFrames(io, id) {
+    const head = Buffer.alloc(4);
+    let headN = 0;
+    let need = -1; // the length of the frame being read, -1 between frames
+    let got = 0;
+    let addr = 0;
+    this.sock.on('data', (chunk) => {
+      const ex = io.exports;
+      let pos = 0;
+      let frames = 0;
+      while (pos < chunk.length) {
+        if (need < 0) {
+          if (headN === 0 && chunk.length - pos >= 4) {
+            need = chunk.readUInt32BE(pos);
+            pos += 4;
+          } else {
+            while (headN < 4 && pos < chunk.length) head[headN++] = chunk[pos++];
+            if (headN < 4) break;
+            need = head.readUInt32BE(0);
+            headN = 0;
+          }
+          got = 0;
+          addr = need > 0 ? ex.ipcbus_recv_buffer(id, need) : 0;
+          if (need > 0 && addr === 0) { // over the engine's limit, or the transport is gone
+            ex.ipcbus_recv(id, need);
+            io.resume();
+            this.sock.destroy();
+            return;
+          }
+        }
+        const take = Math.min(need - got, chunk.length - pos);
+        if (take > 0) {
+          new Uint8Array(ex.mem.buffer, addr + got, take).set(chunk.subarray(pos, pos + take));
+          got += take;
+          pos += take;
+        }
+        if (got === need) {
+          ex.ipcbus_recv(id, need);
+          need = -1;
+          if (++frames % RESUME_EVERY === 0) io.resume();
+        }
+      }
+      io.resume();
+    });
+  }
+}

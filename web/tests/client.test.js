@@ -1,0 +1,144 @@
+// The Node client against a real hub and a Go peer (tests/gopeer): send
+// and request both ways, the value table, services both ways, every
+// connect form, and how requests fail.
+'use strict';
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const h = require('./helpers.js');
+
+test('Node and Go: send and request both ways, with the value table', async (t) => {
+  const hub = await h.startHub(t);
+  await h.startGoPeer(t, hub.unix);
+  const c = await h.connected(t, hub.unix.slice('unix:'.length), { peerName: 'node' });
+
+  // Node -> Go, send and request
+  const verdict = h.next(c, 'go/values/verdict');
+  assert.equal(c.send('go/values/check', ...h.valueTable()), true);
+  assert.deepEqual((await verdict).args, ['ok']);
+  const r = await c.request('go/values/check', 5000, ...h.valueTable());
+  assert.equal(r.payload, 'ok');
+  assert.equal(r.event.sender.name, 'gopeer');
+
+  // Go -> Node, a request's payload and a send's args
+  assert.deepEqual((await c.request('go/values/get', 5000)).payload, h.receivedTable());
+  const values = h.next(c, 'node/values');
+  assert.equal((await c.request('go/values/send', 5000)).payload, 'sent');
+  const got = await values;
+  assert.deepEqual(got.args, h.receivedTable());
+  assert.equal(got.event.sender.name, 'gopeer');
+  assert.equal(got.event.sender.process.type, 'node');
+
+  // Go requests Node
+  c.on('node/values/check', (event, ...args) => {
+    try {
+      assert.deepEqual(args, h.receivedTable());
+      event.request.resolve('node says ok');
+    } catch (err) {
+      event.request.reject(err);
+    }
+  });
+  assert.equal((await c.request('go/values/ask', 5000)).payload, 'node says ok');
+
+  // a Go CLI peer too
+  const said = h.next(c, 'cli/greeting');
+  await c.request(h.pkg().IPCBUS_CHANNEL_QUERY_STATE, 3000); // the subscription is at the hub
+  await h.cli(['send', '--addr', hub.tcp, 'cli/greeting', '"hello"', '{"n": 99999999999999}']);
+  assert.deepEqual((await said).args, ['hello', { n: 99999999999999 }]);
+});
+
+test('services: a Node service called from Go, a Go service called from Node', async (t) => {
+  const ipc = h.pkg();
+  const hub = await h.startHub(t);
+  await h.startGoPeer(t, hub.unix);
+  const c = await h.connected(t, hub.unix);
+  const svc = ipc.CreateIpcBusService(c, 'nodecalc', { Mul: (a, b) => a * b });
+  svc.start();
+  t.after(() => svc.stop());
+  assert.equal((await c.request('go/call-node', 5000)).payload, 42);
+  assert.equal(await h.cli(['call', '--addr', hub.unix, 'nodecalc', 'Mul', '3', '5']).then((s) => JSON.parse(s)), 15);
+
+  const proxy = ipc.CreateIpcBusServiceProxy(c, 'gocalc');
+  const wrapper = await proxy.connect();
+  assert.equal(await proxy.call('Add', 2, 3), 5);
+  assert.equal(await wrapper.Add(20, 22), 42);
+  await proxy.close();
+});
+
+test('connect: every form of electron-common-ipc, and IPCBUS_ADDR', async (t) => {
+  const ipc = h.pkg();
+  const hub = await h.startHub(t);
+  const sock = hub.unix.slice('unix:'.length);
+  const port = Number(hub.tcp.split(':').pop());
+  const forms = [
+    [port],
+    [String(port)],
+    [port, '127.0.0.1'],
+    [port, '127.0.0.1', { peerName: 'p3', timeoutDelay: 3000 }],
+    [port, { peerName: 'p4' }],
+    [sock],
+    [sock, { peerName: 'p6' }],
+    [hub.unix],
+    [hub.tcp],
+    [`127.0.0.1:${port}`],
+    [{ port, host: '127.0.0.1', peerName: 'p10', timeoutDelay: 3000 }],
+    [{ port }],
+    [{ path: sock, peerName: 'p12' }],
+  ];
+  const seen = new Set();
+  for (const args of forms) {
+    const c = await h.connected(t, ...args);
+    assert.equal(typeof c.peer.id, 'number', `connect(${JSON.stringify(args)})`);
+    assert.equal(c.peer.process.type, 'node');
+    assert.equal(c.peer.type, 'node');
+    assert.equal(c.peer.process.pid, process.pid);
+    const o = args.find((a) => a && typeof a === 'object');
+    if (o && o.peerName) assert.equal(c.peer.name, o.peerName);
+    seen.add(c.peer.id);
+  }
+  assert.equal(seen.size, forms.length);
+
+  // no address: IPCBUS_ADDR, as a child process inherits it
+  const saved = process.env.IPCBUS_ADDR;
+  process.env.IPCBUS_ADDR = hub.tcp;
+  t.after(() => { if (saved === undefined) delete process.env.IPCBUS_ADDR; else process.env.IPCBUS_ADDR = saved; });
+  const d = await h.connected(t);
+  const e = await h.connected(t, { peerName: 'env' });
+  const state = (await d.request(ipc.IPCBUS_CHANNEL_QUERY_STATE, 5000)).payload;
+  const names = state.connections.flatMap((conn) => conn.peers.map((p) => p.name));
+  assert.ok(names.includes('env'), `queryState names ${names}`);
+  assert.equal(typeof e.peer.id, 'number');
+
+  // bad addresses fail with an Error, nothing hangs
+  const bad = ipc.CreateIpcBusClient();
+  await assert.rejects(bad.connect(path.join(path.dirname(sock), 'nobody.sock'), { timeoutDelay: 2000 }), Error);
+  await assert.rejects(bad.connect(70000), RangeError);
+  await assert.rejects(bad.connect(() => {}), TypeError);
+});
+
+test('requests reject with {event, err} on an Error subclass', async (t) => {
+  const ipc = h.pkg();
+  const hub = await h.startHub(t);
+  const c = await h.connected(t, hub.unix, { peerName: 'asker' });
+  const r = await h.connected(t, hub.unix, { peerName: 'refuser' });
+  r.on('refuse', (event) => event.request.reject(new Error('not today')));
+  r.on('slow', () => {});
+
+  const cases = [
+    ['refuse', 2000, 'rejected', 'not today', 'refuser'],
+    ['nobody', 2000, 'no-listener', /no listener/, 'asker'],
+    ['slow', 200, 'timeout', 'timeout', 'asker'],
+  ];
+  for (const [channel, ms, code, err, sender] of cases) {
+    const failure = await c.request(channel, ms).then(() => assert.fail(`${channel} resolved`), (e) => e);
+    assert.ok(failure instanceof Error, `${channel}: ${failure}`);
+    assert.ok(failure instanceof ipc.IpcBusRequestError);
+    assert.equal(failure.code, code);
+    if (typeof err === 'string') assert.equal(failure.err, err); else assert.match(failure.err, err);
+    assert.equal(failure.event.channel, channel);
+    assert.equal(failure.event.sender.name, sender);
+  }
+  await c.close({ timeoutDelay: 1000 });
+  await assert.rejects(c.request('refuse', 1000), (e) => e instanceof Error && e.code === 'not-connected');
+  assert.equal(c.send('refuse'), false);
+});
