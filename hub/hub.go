@@ -155,7 +155,7 @@ func (h *Hub) Serve(ctx context.Context) error {
 	h.mu.Lock()
 	for kind, l := range h.listeners {
 		if kind == "ws" {
-			h.goTrackedLocked(func() { h.http.Serve(l) })
+			h.goTrackedLocked(func() { h.http.Serve(wsPortListener{l, h}) })
 			continue
 		}
 		h.goTrackedLocked(func() { h.acceptLoop(kind, l) })

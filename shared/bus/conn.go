@@ -244,12 +244,17 @@ func (c *Conn) greet(t Transport) (wire.Welcome, error) {
 		return w, fmt.Errorf("ipcbus: connect: %w", err)
 	}
 	b, err := t.ReadFrame()
+	if errors.Is(err, wire.ErrFrameTooLarge) {
+		// The hub's first frame is small: a length over the limit is other
+		// bytes, such as an HTTP server's "HTTP/1.1 400".
+		return w, fmt.Errorf("ipcbus: connect: %w: its first bytes are no frame of ours", ErrNotAHub)
+	}
 	if err != nil {
 		return w, fmt.Errorf("ipcbus: connect: %w", err)
 	}
 	f, err := wire.Decode(b)
 	if err != nil {
-		return w, fmt.Errorf("ipcbus: connect: %w", err)
+		return w, fmt.Errorf("ipcbus: connect: %w: %v", ErrNotAHub, err)
 	}
 	switch f.Kind {
 	case wire.KindWelcome:

@@ -19,6 +19,10 @@ var (
 	// It also matches context.DeadlineExceeded and is a net.Error whose
 	// Timeout() is true.
 	ErrTimeout error = timeoutError{}
+	// ErrNotAHub is returned by a connect that reached something other
+	// than an ipcbus hub (an HTTP server, the hub's WebSocket port given as
+	// a TCP address): its first bytes were no welcome.
+	ErrNotAHub = errors.New("ipcbus: not an ipcbus hub")
 	// ErrNoListener is returned at once by a request that no peer listens to.
 	ErrNoListener = errors.New("ipcbus: no listener on the channel")
 	// ErrResponderGone is returned when every peer that got a request left
