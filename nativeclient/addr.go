@@ -3,6 +3,7 @@ package nativeclient
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -63,8 +64,9 @@ func (a Addr) String() string {
 // ParseAddr parses a hub address: "unix:/path", "tcp:host:port", a
 // WebSocket URL "ws://host:port/ws?token=T", a bare port number (TCP on
 // 127.0.0.1), a bare "host:port", or a bare path. TCP forms may end in
-// "?token=T", as the hub prints them. An empty address means $IPCBUS_ADDR,
-// else DefaultUnixPath.
+// "?token=T", as the hub prints them. Any other URL scheme ("htp://h"),
+// and a TCP address that is not host:port, is refused, not taken for a
+// path. An empty address means $IPCBUS_ADDR, else DefaultUnixPath.
 func ParseAddr(s string) (Addr, error) {
 	if s == "" {
 		s = os.Getenv(EnvAddr)
@@ -87,6 +89,13 @@ func ParseAddr(s string) (Addr, error) {
 		return Addr{Network: "unix", Address: p}, nil
 	case strings.HasPrefix(s, "tcp:"):
 		return tcpAddr(strings.TrimPrefix(s, "tcp:"))
+	}
+	if scheme, _, ok := strings.Cut(s, "://"); ok && isScheme(scheme) {
+		hint := ""
+		if scheme == "http" || scheme == "https" {
+			hint = "; the hub's WebSocket is ws://HOST:PORT/ws"
+		}
+		return Addr{}, fmt.Errorf("ipcbus: address %q: unknown scheme %q (want unix:PATH, tcp:HOST:PORT, ws:// or wss://%s)", s, scheme, hint)
 	}
 	if hp, _, ok := strings.Cut(s, "?"); ok && !strings.ContainsRune(hp, '/') {
 		return tcpAddr(s) // a port or host:port with its token
@@ -114,15 +123,29 @@ func tcpAddr(s string) (Addr, error) {
 	if _, err := strconv.ParseUint(s, 10, 16); err == nil {
 		s = "127.0.0.1:" + s
 	}
-	i := strings.LastIndex(s, ":")
-	if i < 0 {
-		return Addr{}, fmt.Errorf("ipcbus: address %q: want host:port", s)
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return Addr{}, fmt.Errorf("ipcbus: address %q: want host:port (or unix:PATH, ws://)", s)
 	}
-	if _, err := strconv.ParseUint(s[i+1:], 10, 16); err != nil {
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 		return Addr{}, fmt.Errorf("ipcbus: address %q: bad port", s)
 	}
-	if i == 0 {
+	if host == "" {
 		s = "127.0.0.1" + s
 	}
 	return Addr{Network: "tcp", Address: s, Token: token}, nil
+}
+
+// isScheme reports whether s is a URL scheme: a letter, then letters,
+// digits, "+", "-" or ".".
+func isScheme(s string) bool {
+	for i, r := range s {
+		switch {
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z':
+		case i > 0 && ('0' <= r && r <= '9' || r == '+' || r == '-' || r == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
 }

@@ -29,7 +29,8 @@ func TestParseAddr(t *testing.T) {
 			t.Errorf("ParseAddr(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"unix:", "tcp:host", "tcp:host:port", "tcp:127.0.0.1:1?tok=x", "tcp:127.0.0.1:1?token=x&more=y", "ws://"} {
+	for _, bad := range []string{"unix:", "tcp:host", "tcp:host:port", "tcp:127.0.0.1:1?tok=x", "tcp:127.0.0.1:1?token=x&more=y", "ws://",
+		"htp://foo", "http://127.0.0.1:1/ws", "udp:127.0.0.1:1", "tcp:a:b:1", "localhost:x"} {
 		if _, err := ParseAddr(bad); err == nil {
 			t.Errorf("ParseAddr(%q) accepted", bad)
 		}
@@ -50,5 +51,23 @@ func TestAddrStringLeavesTheTokenOut(t *testing.T) {
 		if s := a.String(); s == "" || strings.Contains(s, "secret") {
 			t.Errorf("%q prints as %q", in, s)
 		}
+	}
+}
+
+// TestParseAddrRefusesOtherSchemes: a mistyped scheme is named, not taken
+// for a relative Unix path.
+func TestParseAddrRefusesOtherSchemes(t *testing.T) {
+	cases := map[string]string{
+		"htp://foo":             `ipcbus: address "htp://foo": unknown scheme "htp" (want unix:PATH, tcp:HOST:PORT, ws:// or wss://)`,
+		"http://127.0.0.1:1/ws": `ipcbus: address "http://127.0.0.1:1/ws": unknown scheme "http" (want unix:PATH, tcp:HOST:PORT, ws:// or wss://; the hub's WebSocket is ws://HOST:PORT/ws)`,
+		"udp:127.0.0.1:1":       `ipcbus: address "udp:127.0.0.1:1": want host:port (or unix:PATH, ws://)`,
+	}
+	for in, want := range cases {
+		if _, err := ParseAddr(in); err == nil || err.Error() != want {
+			t.Errorf("ParseAddr(%q): %v\nwant %s", in, err, want)
+		}
+	}
+	if a, err := ParseAddr("./dir://x"); err != nil || a.Network != "unix" {
+		t.Errorf("a path with :// in it: %v, %v", a, err)
 	}
 }

@@ -13,6 +13,7 @@ func FuzzParseAddr(f *testing.F) {
 		"unix:/run/x.sock", "/run/x.sock", "x.sock", "tcp:127.0.0.1:50494", "tcp::50494", "50494",
 		"localhost:50494", "tcp:127.0.0.1:50494?token=ab12", "50494?token=ab12", "ws://127.0.0.1:1/ws?token=ab12",
 		"wss://h:1/ws", "tcp:[::1]:1", "unix:", "tcp:host", "?token=", "a?b/c", "ws://%zz",
+		"htp://foo", "http://127.0.0.1:1/ws", "udp:127.0.0.1:1", "tcp:a:b:1", "[::1]:1", "./dir://x",
 	} {
 		f.Add(s)
 	}
