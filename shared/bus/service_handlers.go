@@ -90,7 +90,7 @@ func reflectHandler(fn reflect.Value) (CallHandler, error) {
 	return func(ctx context.Context, call *ServiceCall) (any, error) {
 		in, err := decodeParams(call.args, params, variadic)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("ipcbus: %s.%s: %w", call.Service, call.Handler, err)
 		}
 		if withCtx {
 			in = append([]reflect.Value{reflect.ValueOf(&ctx).Elem()}, in...)
@@ -117,7 +117,7 @@ func decodeParams(raw []byte, params []reflect.Type, variadic bool) ([]reflect.V
 	}
 	n, rest, err := wire.ReadArrayLen(argsArray(raw))
 	if err != nil {
-		return nil, fmt.Errorf("ipcbus: decode call args: %w", err)
+		return nil, fmt.Errorf("decode call args: %w", err)
 	}
 	in := make([]reflect.Value, 0, max(n, fixed))
 	for i := 0; i < n && (i < fixed || variadic); i++ {
@@ -127,11 +127,11 @@ func decodeParams(raw []byte, params []reflect.Type, variadic bool) ([]reflect.V
 		}
 		size, err := wire.ValueLen(rest)
 		if err != nil {
-			return nil, fmt.Errorf("ipcbus: decode call arg %d: %w", i, err)
+			return nil, fmt.Errorf("argument %d: %w", i+1, err)
 		}
 		p := reflect.New(pt)
 		if err := decodeInto(rest[:size:size], p.Interface()); err != nil {
-			return nil, fmt.Errorf("ipcbus: decode call arg %d into %v: %w", i, pt, err)
+			return nil, fmt.Errorf("argument %d is %s, want %v", i+1, valueKind(rest[:size:size]), pt)
 		}
 		rest = rest[size:]
 		in = append(in, p.Elem())
@@ -162,4 +162,30 @@ func methodHandlers(v any, skip map[string]bool) (map[string]CallHandler, []stri
 		names = append(names, m.Name)
 	}
 	return handlers, names, nil
+}
+
+// valueKind names the kind of the encoded value v, for the error of an
+// argument that does not fit its parameter.
+func valueKind(v []byte) string {
+	var x any
+	if err := decodeInto(v, &x); err != nil {
+		return "malformed"
+	}
+	switch x.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int64, uint64, int, float64, float32:
+		return "a number"
+	case []byte:
+		return "binary"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("a %T", x)
 }
