@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ipcbus/ipcbus/internal/tokenfile"
@@ -26,15 +28,16 @@ func init() {
 // clientFlags are the flags every client command takes.
 type clientFlags struct {
 	fs        *flag.FlagSet
+	args      []string // the arguments, once parsed
 	addr      *string
 	name      *string
 	token     *string
 	tokenFile *string
 }
 
-func newClientFlags(name string) clientFlags {
-	fs := flag.NewFlagSet("ipcbus "+name, flag.ContinueOnError)
-	return clientFlags{
+func newClientFlags(name string) *clientFlags {
+	fs := newFlagSet(name)
+	return &clientFlags{
 		fs:        fs,
 		addr:      fs.String("addr", "", "hub address (default $"+nativeclient.EnvAddr+", else "+nativeclient.DefaultUnixPath()+")"),
 		name:      fs.String("name", "ipcbus-"+name, "peer name"),
@@ -56,29 +59,38 @@ func (cf clientFlags) tokenOption() (string, error) {
 	return f.Token, nil
 }
 
-func (cf clientFlags) parse(args []string, minArgs int) bool {
-	if err := cf.fs.Parse(args); err != nil {
-		return false
+// parse parses the flags and the arguments, at least minArgs of them; see
+// parseFlags for the code when ok is false.
+func (cf *clientFlags) parse(args []string, minArgs int, out io.Writer) (code int, ok bool) {
+	cf.args, code, ok = parseFlags(cf.fs, args, out)
+	if !ok {
+		return code, false
 	}
-	if cf.fs.NArg() < minArgs {
-		fmt.Fprintf(os.Stderr, "%s: want at least %d argument(s)\n", cf.fs.Name(), minArgs)
-		cf.fs.Usage()
-		return false
+	if len(cf.args) < minArgs {
+		fmt.Fprintf(stderr, "%s: want at least %d argument(s): %s\n", cf.fs.Name(), minArgs, commands[strings.TrimPrefix(cf.fs.Name(), "ipcbus ")].usage)
+		fmt.Fprintf(stderr, "Run `%s -h` for its flags.\n", cf.fs.Name())
+		return exitUsage, false
 	}
-	return true
+	return exitOK, true
 }
 
-// dial connects a client, reporting failure on stderr.
-func (cf clientFlags) dial(ctx context.Context) (*bus.Client, bool) {
+// dial connects a client, reporting failure on stderr: it returns the
+// client, or nil and the exit code.
+func (cf *clientFlags) dial(ctx context.Context) (*bus.Client, int) {
 	return cf.dialWith(ctx, bus.Options{})
 }
 
 // dialWith is dial with options (Name and Token are the flags').
-func (cf clientFlags) dialWith(ctx context.Context, opts bus.Options) (*bus.Client, bool) {
+func (cf *clientFlags) dialWith(ctx context.Context, opts bus.Options) (*bus.Client, int) {
+	a, err := nativeclient.ParseAddr(*cf.addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: --addr: %s\n", cf.fs.Name(), plain(err))
+		return nil, exitUsage
+	}
 	token, err := cf.tokenOption()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", cf.fs.Name(), err)
-		return nil, false
+		fmt.Fprintf(stderr, "%s: %v\n", cf.fs.Name(), err)
+		return nil, exitFailed
 	}
 	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -86,29 +98,52 @@ func (cf clientFlags) dialWith(ctx context.Context, opts bus.Options) (*bus.Clie
 	opts.Token = token
 	c, err := nativeclient.Dial(dctx, *cf.addr, &opts)
 	if err != nil {
-		a, _ := nativeclient.ParseAddr(*cf.addr)
-		fmt.Fprintf(os.Stderr, "ipcbus: cannot reach the hub at %s: %v\n", a, err)
-		var ce *wire.CloseError
-		if errors.As(err, &ce) && ce.Code == wire.CloseUnauthorized || errors.Is(err, nativeclient.ErrForbidden) {
-			fmt.Fprintf(os.Stderr, "ipcbus: give the hub's token with --token-file F or $%s\n", nativeclient.EnvToken)
-		}
-		return nil, false
+		fmt.Fprintln(stderr, dialError(a, err))
+		return nil, exitFailed
 	}
-	return c, true
+	return c, exitOK
+}
+
+// dialError is the line that says why the hub at a could not be reached.
+func dialError(a nativeclient.Addr, err error) string {
+	var ce *wire.CloseError
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED):
+		serve := "ipcbus serve"
+		if a.Network == "unix" && a.Address != nativeclient.DefaultUnixPath() {
+			serve += " --unix " + a.Address
+		} else if a.Network == "tcp" {
+			serve += " --tcp " + a.Address
+		}
+		return fmt.Sprintf("ipcbus: no hub at %s (start one with `%s`)", a, serve)
+	case errors.Is(err, bus.ErrNotAHub):
+		hint := ""
+		if a.Network == "tcp" {
+			hint = " (a hub's WebSocket port takes ws://HOST:PORT/ws)"
+		}
+		return fmt.Sprintf("ipcbus: %s is not an ipcbus hub%s", a, hint)
+	case errors.As(err, &ce) && ce.Code == wire.CloseUnauthorized || errors.Is(err, nativeclient.ErrForbidden):
+		return fmt.Sprintf("ipcbus: the hub at %s refused the token: give it with --token-file F or $%s", a, nativeclient.EnvToken)
+	case errors.As(err, &ce) && ce.Reason != "":
+		return fmt.Sprintf("ipcbus: the hub at %s refused the connection: %s", a, ce.Reason)
+	case errors.Is(err, bus.ErrTimeout):
+		return fmt.Sprintf("ipcbus: no answer from %s: %s (is it an ipcbus hub?)", a, strings.TrimPrefix(plain(err), "connect to "+a.String()+": "))
+	}
+	return fmt.Sprintf("ipcbus: cannot reach the hub at %s: %s", a, strings.TrimPrefix(plain(err), "connect: "))
 }
 
 // parseValues parses the flags and the arguments: fixed positional ones,
 // then JSON values.
-func (cf clientFlags) parseValues(args []string, fixed int) ([]any, bool) {
-	if !cf.parse(args, fixed) {
-		return nil, false
+func (cf *clientFlags) parseValues(args []string, fixed int, out io.Writer) ([]any, int, bool) {
+	if code, ok := cf.parse(args, fixed, out); !ok {
+		return nil, code, false
 	}
-	values, err := parseJSONArgs(cf.fs.Args()[fixed:])
+	values, err := parseJSONArgs(cf.args[fixed:])
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", cf.fs.Name(), err)
-		return nil, false
+		fmt.Fprintf(stderr, "%s: %v\n", cf.fs.Name(), err)
+		return nil, exitUsage, false
 	}
-	return values, true
+	return values, exitOK, true
 }
 
 // withTimeout bounds ctx by d when d is positive.
@@ -130,22 +165,22 @@ func printResponse(out io.Writer, resp *bus.Response) int {
 }
 
 func fail(err error) int {
-	fmt.Fprintln(os.Stderr, err)
+	fmt.Fprintln(stderr, "ipcbus:", plain(err))
 	return exitFailed
 }
 
 func runSend(ctx context.Context, args []string, out io.Writer) int {
 	cf := newClientFlags("send")
-	values, ok := cf.parseValues(args, 1)
+	values, code, ok := cf.parseValues(args, 1, out)
 	if !ok {
-		return exitUsage
+		return code
 	}
-	c, ok := cf.dial(ctx)
-	if !ok {
-		return exitFailed
+	c, code := cf.dial(ctx)
+	if c == nil {
+		return code
 	}
 	defer c.Close()
-	if err := c.Send(ctx, cf.fs.Arg(0), values...); err != nil {
+	if err := c.Send(ctx, cf.args[0], values...); err != nil {
 		return fail(err)
 	}
 	// The hub has routed the message once it answers a flush.
@@ -158,18 +193,18 @@ func runSend(ctx context.Context, args []string, out io.Writer) int {
 func runRequest(ctx context.Context, args []string, out io.Writer) int {
 	cf := newClientFlags("request")
 	timeout := cf.fs.Duration("timeout", wire.DefaultRequestTimeout, "how long to wait for the answer (negative: forever)")
-	values, ok := cf.parseValues(args, 1)
+	values, code, ok := cf.parseValues(args, 1, out)
 	if !ok {
-		return exitUsage
+		return code
 	}
-	c, ok := cf.dial(ctx)
-	if !ok {
-		return exitFailed
+	c, code := cf.dial(ctx)
+	if c == nil {
+		return code
 	}
 	defer c.Close()
 	ctx, cancel := withTimeout(ctx, *timeout)
 	defer cancel()
-	resp, err := c.Request(ctx, cf.fs.Arg(0), values...)
+	resp, err := c.Request(ctx, cf.args[0], values...)
 	if err != nil {
 		return fail(err)
 	}
@@ -188,14 +223,14 @@ func runListen(ctx context.Context, args []string, out io.Writer) int {
 	cf := newClientFlags("listen")
 	reply := cf.fs.String("reply", "", "resolve each request with this JSON value")
 	noReconnect := cf.fs.Bool("no-reconnect", false, "exit when the hub goes away instead of reconnecting")
-	if !cf.parse(args, 1) {
-		return exitUsage
+	if code, ok := cf.parse(args, 1, out); !ok {
+		return code
 	}
 	var replyValue any
 	if *reply != "" {
-		v, err := parseJSON(*reply)
+		v, err := parseJSONFlag("--reply", *reply)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "ipcbus listen: --reply is not JSON:", err)
+			fmt.Fprintln(stderr, "ipcbus listen:", err)
 			return exitUsage
 		}
 		replyValue = v
@@ -208,13 +243,13 @@ func runListen(ctx context.Context, args []string, out io.Writer) int {
 		default: // a flapping hub: skip a line rather than block
 		}
 	}
-	c, ok := cf.dialWith(ctx, bus.Options{NoReconnect: *noReconnect, MaxReconnects: -1, OnStatus: onStatus})
-	if !ok {
-		return exitFailed
+	c, code := cf.dialWith(ctx, bus.Options{NoReconnect: *noReconnect, MaxReconnects: -1, OnStatus: onStatus})
+	if c == nil {
+		return code
 	}
 	defer c.Close()
 	lines := make(chan []byte, 1024)
-	for _, ch := range cf.fs.Args() {
+	for _, ch := range cf.args {
 		c.On(ch, func(e *bus.Event) {
 			values, err := e.Values()
 			if err != nil {
@@ -230,7 +265,7 @@ func runListen(ctx context.Context, args []string, out io.Writer) int {
 	if err := c.Conn().Flush(ctx); err != nil {
 		return fail(err)
 	}
-	fmt.Fprintf(os.Stderr, "ipcbus: listening as peer %d on %v\n", c.Peer().ID, cf.fs.Args())
+	fmt.Fprintf(stderr, "ipcbus: listening as peer %d on %v\n", c.Peer().ID, cf.args)
 	for {
 		select {
 		case l := <-lines:
@@ -238,9 +273,9 @@ func runListen(ctx context.Context, args []string, out io.Writer) int {
 		case ch := <-changes:
 			switch {
 			case ch.Status == bus.StatusDisconnected && ch.Attempt == 0:
-				fmt.Fprintln(os.Stderr, "ipcbus: disconnected, reconnecting:", ch.Err)
+				fmt.Fprintln(stderr, "ipcbus: disconnected, reconnecting:", ch.Err)
 			case ch.Status == bus.StatusConnected && ch.Attempt > 0:
-				fmt.Fprintf(os.Stderr, "ipcbus: reconnected, listening as peer %d\n", c.Peer().ID)
+				fmt.Fprintf(stderr, "ipcbus: reconnected, listening as peer %d\n", c.Peer().ID)
 			}
 		case <-ctx.Done():
 			return exitOK
@@ -248,7 +283,7 @@ func runListen(ctx context.Context, args []string, out io.Writer) int {
 			err := c.Conn().Err()
 			var ce *wire.CloseError
 			if errors.As(err, &ce) && ce.Code.Reconnect() {
-				fmt.Fprintln(os.Stderr, "ipcbus: the hub closed the connection:", err)
+				fmt.Fprintln(stderr, "ipcbus: the hub closed the connection:", err)
 			}
 			return fail(err)
 		}
@@ -257,12 +292,12 @@ func runListen(ctx context.Context, args []string, out io.Writer) int {
 
 func runState(ctx context.Context, args []string, out io.Writer) int {
 	cf := newClientFlags("state")
-	if !cf.parse(args, 0) {
-		return exitUsage
+	if code, ok := cf.parse(args, 0, out); !ok {
+		return code
 	}
-	c, ok := cf.dial(ctx)
-	if !ok {
-		return exitFailed
+	c, code := cf.dial(ctx)
+	if c == nil {
+		return code
 	}
 	defer c.Close()
 	resp, err := c.Request(ctx, wire.ChannelQueryState)

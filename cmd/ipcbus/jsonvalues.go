@@ -15,11 +15,26 @@ func parseJSONArgs(args []string) ([]any, error) {
 	for i, a := range args {
 		v, err := parseJSON(a)
 		if err != nil {
-			return nil, fmt.Errorf("argument %d (%q) is not JSON: %w (quote strings: '\"hello\"')", i+1, a, err)
+			return nil, fmt.Errorf("argument %d (%q) is not JSON: %w %s", i+1, a, err, quoteHint(a))
 		}
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// parseJSONFlag parses the value of a flag that takes JSON.
+func parseJSONFlag(name, s string) (any, error) {
+	v, err := parseJSON(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q is not JSON: %w %s", name, s, err, quoteHint(s))
+	}
+	return v, nil
+}
+
+// quoteHint shows how to give s as a JSON string from the shell.
+func quoteHint(s string) string {
+	b, _ := json.Marshal(s)
+	return "(quote strings: '" + string(b) + "')"
 }
 
 func parseJSON(s string) (any, error) {

@@ -17,12 +17,15 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
+	"text/tabwriter"
 )
 
 // command is one subcommand. Each file registers its own in init.
@@ -50,38 +53,74 @@ func main() {
 
 // run runs one command until it is done or ctx ends.
 func run(ctx context.Context, args []string, out io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help":
 		usage(out)
-		if len(args) == 0 {
-			return exitUsage
-		}
 		return exitOK
+	case "help":
+		if len(args) == 1 {
+			usage(out)
+			return exitOK
+		}
+		if _, ok := commands[args[1]]; !ok {
+			return unknownCommand(args[1])
+		}
+		return commands[args[1]].run(ctx, []string{"-h"}, out)
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "ipcbus: unknown command %q\n", args[0])
-		usage(os.Stderr)
-		return exitUsage
+		return unknownCommand(args[0])
 	}
 	return cmd.run(ctx, args[1:], out)
 }
 
+func unknownCommand(name string) int {
+	fmt.Fprintf(stderr, "ipcbus: unknown command %q (run `ipcbus help` for the list)\n", name)
+	return exitUsage
+}
+
+// usage prints the commands and the flags every client command takes.
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: ipcbus COMMAND [flags] [args]")
-	fmt.Fprintln(w)
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "usage: ipcbus COMMAND [flags] [args]")
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "Commands:")
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
 	for _, n := range names {
 		c := commands[n]
-		fmt.Fprintf(w, "  %-8s %-28s %s\n", n, c.usage, c.summary)
+		fmt.Fprintf(tw, "  %s\n  %-*s    %s\n", strings.TrimRight(fmt.Sprintf("%-*s  %s", width, n, c.usage), " "), width, "", c.summary)
 	}
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "Flags of the client commands (call, listen, request, send, services, state):")
+	cf := newClientFlags("CMD")
+	cf.fs.VisitAll(func(f *flag.Flag) {
+		fmt.Fprintf(tw, "  --%s\t%s\n", f.Name, clientFlagHelp[f.Name])
+	})
+	tw.Flush()
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Client commands take --addr ADDR (unix:/path, tcp:host:port[?token=T], a port, a path or a ws:// URL);")
-	fmt.Fprintln(w, "the default is $IPCBUS_ADDR, else the default Unix socket. On TCP and WebSocket addresses they")
-	fmt.Fprintln(w, "present the hub's token: --token-file F, --token T (visible in /proc/PID/cmdline), the address's")
-	fmt.Fprintln(w, "?token=, $IPCBUS_TOKEN, else the token file of the hub on the default socket.")
-	fmt.Fprintln(w, "`ipcbus COMMAND -h` lists its flags.")
+	fmt.Fprintln(w, "ADDR is unix:/path, tcp:host:port[?token=T], a port, a path, or ws://host:port/ws[?token=T].")
+	fmt.Fprintln(w, "The token (TCP and WebSocket only) is, in order: --token or --token-file, the address's ?token=,")
+	fmt.Fprintln(w, "$IPCBUS_TOKEN, else the token file of the hub on the default socket.")
+	fmt.Fprintln(w, "Flags go before or after the arguments; -- ends them.")
+	fmt.Fprintln(w, "`ipcbus help COMMAND` (or `ipcbus COMMAND -h`) shows a command's arguments and every flag.")
+}
+
+// clientFlagHelp is the one-line help of each client flag in the usage.
+var clientFlagHelp = map[string]string{
+	"addr":       "ADDR: the hub (default $IPCBUS_ADDR, else the default Unix socket)",
+	"name":       "NAME: this peer's name (default ipcbus-COMMAND)",
+	"token":      "T: the hub's token (visible in /proc/PID/cmdline: prefer --token-file)",
+	"token-file": "F: read the hub's token from this file (mode 0600)",
 }

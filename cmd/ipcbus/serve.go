@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -42,7 +41,7 @@ func (s *intList) Set(v string) error {
 }
 
 func runServe(ctx context.Context, args []string, out io.Writer) int {
-	fs := flag.NewFlagSet("ipcbus serve", flag.ContinueOnError)
+	fs := newFlagSet("serve")
 	unixPath := fs.String("unix", nativeclient.DefaultUnixPath(), `Unix socket path ("" for none); its folder is created 0700, and refused if another user owns it or others may write it`)
 	tcpAddr := fs.String("tcp", fmt.Sprintf("127.0.0.1:%d", nativeclient.DefaultTCPPort), `TCP listener host:port ("" for none)`)
 	wsAddr := fs.String("ws", "", "WebSocket listener host:port for renderers and pages (default none)")
@@ -68,15 +67,24 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 	lameDuck := fs.Duration("lame-duck", time.Second, "on SIGTERM, spread the closes (clients told to reconnect) over this window")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	parentStdin := fs.Bool("parent-stdin", false, "stop when stdin ends: the parent that started the hub holds the other end of that pipe, so the hub never outlives it, even when it is killed")
-	if err := fs.Parse(args); err != nil {
+	rest, code, ok := parseFlags(fs, args, out)
+	if !ok {
+		return code
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(stderr, "ipcbus serve: takes flags only, not %q\n", rest[0])
+		return exitUsage
+	}
+	if *unixPath == "" && *tcpAddr == "" && *wsAddr == "" {
+		fmt.Fprintln(stderr, "ipcbus serve: no listener: give at least one of --unix PATH, --tcp HOST:PORT, --ws HOST:PORT")
 		return exitUsage
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		fmt.Fprintln(os.Stderr, "ipcbus serve: --log-level:", err)
+		fmt.Fprintln(stderr, "ipcbus serve: --log-level:", err)
 		return exitUsage
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	if *token == "" {
 		*token = os.Getenv(nativeclient.EnvToken)
@@ -90,7 +98,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 		case errors.Is(err, os.ErrNotExist):
 			writeTokenFile = true
 		default:
-			fmt.Fprintln(os.Stderr, "ipcbus serve: --token-file:", err)
+			fmt.Fprintln(stderr, "ipcbus serve: --token-file:", err)
 			return exitFailed
 		}
 	}
@@ -118,26 +126,26 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 	}
 	if *web != "" {
 		if fi, err := os.Stat(*web); err != nil || !fi.IsDir() {
-			fmt.Fprintf(os.Stderr, "ipcbus serve: --web %s is not a directory (run `make` to build it)\n", *web)
+			fmt.Fprintf(stderr, "ipcbus serve: --web %s is not a directory (run `make` to build it)\n", *web)
 			return exitFailed
 		}
 		cfg.Web = os.DirFS(*web)
 	}
 	h, err := hub.New(cfg)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "ipcbus serve:", err)
+		fmt.Fprintln(stderr, "ipcbus serve:", err)
 		return exitUsage
 	}
 	if err := h.Listen(); err != nil {
-		fmt.Fprintln(os.Stderr, "ipcbus serve:", err)
+		fmt.Fprintln(stderr, "ipcbus serve:", err)
 		if errors.Is(err, hub.ErrSocketInUse) {
-			fmt.Fprintln(os.Stderr, "ipcbus serve: another hub is running; stop it or choose --unix PATH")
+			fmt.Fprintln(stderr, "ipcbus serve: another hub is running; stop it or choose --unix PATH")
 		}
 		return exitFailed
 	}
 	if writeTokenFile {
 		if err := tokenfile.Write(*tokenFile, tokenfile.File{Token: h.Token()}); err != nil {
-			fmt.Fprintln(os.Stderr, "ipcbus serve: --token-file:", err)
+			fmt.Fprintln(stderr, "ipcbus serve: --token-file:", err)
 			h.Shutdown(ctx)
 			return exitFailed
 		}
@@ -155,7 +163,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 	}
 	printHowToConnect(out, h, *web != "")
 	if err := h.Serve(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "ipcbus serve:", err)
+		fmt.Fprintln(stderr, "ipcbus serve:", err)
 		return exitFailed
 	}
 	return exitOK

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"runtime/debug"
 )
@@ -52,16 +50,13 @@ func buildVersion() string {
 }
 
 func runVersion(ctx context.Context, args []string, out io.Writer) int {
-	fs := flag.NewFlagSet("ipcbus version", flag.ContinueOnError)
-	fs.SetOutput(os.Stderr)
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
+	fs := newFlagSet("version")
+	rest, code, ok := parseFlags(fs, args, out)
+	if !ok {
+		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "ipcbus version: takes no arguments")
+	if len(rest) > 0 {
+		fmt.Fprintln(stderr, "ipcbus version: takes no arguments")
 		return exitUsage
 	}
 	fmt.Fprintf(out, "ipcbus %s %s %s/%s\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
