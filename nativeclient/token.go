@@ -13,10 +13,13 @@ import (
 )
 
 // token returns the token a client presents on a, when the caller gave
-// none: the address's own (?token=), else $IPCBUS_TOKEN, else the one in
-// the hub's token file at DefaultTokenPath when that file is this user's
-// alone and lists a's listener. On a Unix socket no token is sent: the hub
-// knows its peer's user from the kernel.
+// none: the address's own (?token=), else the token of $IPCBUS_ADDR when
+// that names the same listener (a child process of the hub's starter
+// inherits "tcp:127.0.0.1:P?token=T" and connects to port P), else
+// $IPCBUS_TOKEN, else the one in the hub's token file at DefaultTokenPath
+// when that file is this user's alone and lists a's listener. On a Unix
+// socket no token is sent: the hub knows its peer's user from the kernel.
+// The Node client finds it the same way (web/src/node/address.js).
 func (a Addr) token() string {
 	if a.Network == "unix" {
 		return ""
@@ -24,10 +27,15 @@ func (a Addr) token() string {
 	if a.Token != "" {
 		return a.Token
 	}
+	listener := a.listener()
+	if env := os.Getenv(EnvAddr); env != "" && listener != "" {
+		if e, err := ParseAddr(env); err == nil && e.Token != "" && e.listener() == listener {
+			return e.Token
+		}
+	}
 	if t := os.Getenv(EnvToken); t != "" {
 		return t
 	}
-	listener := a.listener()
 	if listener == "" {
 		return ""
 	}
