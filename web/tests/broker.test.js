@@ -116,6 +116,7 @@ test('a bridge in front of this process\'s broker: a ws:// client and a Unix cli
   const local = await h.connected(t, { peerName: 'local' });
   const viaWS = await h.connected(t, url, { token, peerName: 'ws' });
   viaWS.on('hello', (event, who) => event.request.resolve(`hello ${who}`));
+  await viaWS.request(ipc.IPCBUS_CHANNEL_QUERY_STATE, 3000); // viaWS's subscription is at the hub
   const r = await local.request('hello', 3000, 'local');
   assert.equal(r.payload, 'hello local');
   assert.equal(r.event.sender.name, 'ws');

@@ -4,6 +4,7 @@
 'use strict';
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const path = require('node:path');
 const h = require('./helpers.js');
 
@@ -69,7 +70,11 @@ test('connect: every form of electron-common-ipc, and IPCBUS_ADDR', async (t) =>
   const ipc = h.pkg();
   const hub = await h.startHub(t);
   const sock = hub.unix.slice('unix:'.length);
-  const port = Number(hub.tcp.split(':').pop());
+  const [, port] = /^tcp:127\.0\.0\.1:(\d+)\?token=.+$/.exec(hub.tcp).map(Number);
+  // The port forms find the token in IPCBUS_ADDR, as a broker's child does.
+  const saved = process.env.IPCBUS_ADDR;
+  process.env.IPCBUS_ADDR = hub.tcp;
+  t.after(() => { if (saved === undefined) delete process.env.IPCBUS_ADDR; else process.env.IPCBUS_ADDR = saved; });
   const forms = [
     [port],
     [String(port)],
@@ -99,9 +104,6 @@ test('connect: every form of electron-common-ipc, and IPCBUS_ADDR', async (t) =>
   assert.equal(seen.size, forms.length);
 
   // no address: IPCBUS_ADDR, as a child process inherits it
-  const saved = process.env.IPCBUS_ADDR;
-  process.env.IPCBUS_ADDR = hub.tcp;
-  t.after(() => { if (saved === undefined) delete process.env.IPCBUS_ADDR; else process.env.IPCBUS_ADDR = saved; });
   const d = await h.connected(t);
   const e = await h.connected(t, { peerName: 'env' });
   const state = (await d.request(ipc.IPCBUS_CHANNEL_QUERY_STATE, 5000)).payload;
@@ -114,6 +116,61 @@ test('connect: every form of electron-common-ipc, and IPCBUS_ADDR', async (t) =>
   await assert.rejects(bad.connect(path.join(path.dirname(sock), 'nobody.sock'), { timeoutDelay: 2000 }), Error);
   await assert.rejects(bad.connect(70000), RangeError);
   await assert.rejects(bad.connect(() => {}), TypeError);
+});
+
+// setEnv sets (or, with undefined, unsets) an environment variable until
+// the test ends.
+function setEnv(t, name, value) {
+  const saved = process.env[name];
+  if (value === undefined) delete process.env[name]; else process.env[name] = value;
+  t.after(() => { if (saved === undefined) delete process.env[name]; else process.env[name] = saved; });
+}
+
+test('the token, as the Go clients find it: given, in the address, IPCBUS_TOKEN, the default token file', async (t) => {
+  const ipc = h.pkg();
+  const runtime = h.tempDir(t);
+  setEnv(t, 'XDG_RUNTIME_DIR', runtime);
+  setEnv(t, 'IPCBUS_ADDR', undefined);
+  setEnv(t, 'IPCBUS_TOKEN', undefined);
+  // A hub on the default socket writes the default token file, listing its port.
+  const mine = await h.startHub(t, ['--unix', path.join(runtime, 'ipcbus.sock')]);
+  const [, port, token] = /^tcp:127\.0\.0\.1:(\d+)\?token=(.+)$/.exec(mine.tcp);
+  const tokenFile = path.join(runtime, 'ipcbus.sock.token');
+  assert.equal(fs.statSync(tokenFile).mode & 0o777, 0o600);
+  // refused: connect rejects with code (a TCP hello is refused with
+  // unauthorized; a WebSocket upgrade without the token is refused before
+  // any hello, as unreachable), and nothing throws elsewhere.
+  const refused = async (code, ...args) => {
+    const c = ipc.CreateIpcBusClient();
+    await assert.rejects(h.within(c.connect(...args), 10000, 'connect'), (err) => err instanceof Error && err.code === code, `connect(${JSON.stringify(args)})`);
+  };
+
+  for (const args of [[Number(port)], [port], [`127.0.0.1:${port}`], [{ port: Number(port) }]]) {
+    await h.connected(t, ...args);
+  }
+  for (const args of [[`${port}?token=${token}`], [`127.0.0.1:${port}?token=${token}`], [mine.tcp], [Number(port), { token }]]) {
+    await h.connected(t, ...args);
+  }
+  await refused('unauthorized', Number(port), { token: 'guess' });
+
+  // A hub elsewhere: the default file does not list its port.
+  const other = await h.startHub(t);
+  const [, otherPort, otherToken] = /^tcp:127\.0\.0\.1:(\d+)\?token=(.+)$/.exec(other.tcp);
+  await refused('unauthorized', Number(otherPort));
+  await h.connected(t, Number(otherPort), { token: otherToken });
+  setEnv(t, 'IPCBUS_TOKEN', otherToken);
+  await h.connected(t, `tcp:127.0.0.1:${otherPort}`, { peerName: 'from-env' });
+  setEnv(t, 'IPCBUS_TOKEN', undefined);
+
+  // A token file others may read is not trusted.
+  fs.chmodSync(tokenFile, 0o644);
+  await refused('unauthorized', Number(port));
+  fs.chmodSync(tokenFile, 0o600);
+
+  // the hub's ws URL with its token, and without it
+  const ws = await h.startHub(t, ['--ws', '127.0.0.1:0']);
+  await h.connected(t, ws.ws);
+  await refused('unreachable', ws.ws.replace(/\?token=.*$/, ''));
 });
 
 test('requests reject with {event, err} on an Error subclass', async (t) => {

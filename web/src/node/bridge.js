@@ -8,7 +8,7 @@
 // hybrid app) needs the hub to forward to an upstream hub: not done yet;
 // connect rejects with that.
 import { ensureHub, releaseHub, runningHub } from './broker.js';
-import { parseConnectArgs, resolveAddress } from './address.js';
+import { parseConnectArgs, parseAddress } from './address.js';
 import * as ipcbusClient from '../client.js';
 
 export class IpcBusBridge {
@@ -24,8 +24,8 @@ export class IpcBusBridge {
     if (this._hub && runningHub() === this._hub) return;
     const hub = runningHub();
     const { address } = parseConnectArgs(args);
-    if (hub && address && resolveAddress(address, {}).url !== resolveAddress(hub.address, {}).url) {
-      throw new Error(`ipcbus: IpcBusBridge.connect(${JSON.stringify(args[0])}): this process's hub is at ${hub.address}; a bridge in front of another hub is not supported yet`);
+    if (hub && address && parseAddress(address).url !== parseAddress(hub.address).url) {
+      throw new Error(`ipcbus: IpcBusBridge.connect(${JSON.stringify(args[0])}): this process's hub is at ${parseAddress(hub.address).url}; a bridge in front of another hub is not supported yet`);
     }
     if (!hub && address) {
       throw new Error(`ipcbus: IpcBusBridge.connect(${JSON.stringify(args[0])}): a bridge in front of a hub another process started is not supported yet; start the IpcBusBroker in this process, or connect the bridge with no address`);
@@ -42,10 +42,8 @@ export class IpcBusBridge {
   // its token (IPCBUS_CONFIG in the preload, or its arguments).
   get config() {
     if (!this._hub) return undefined;
-    const u = new URL(this._hub.wsURL);
-    const token = u.searchParams.get('token') || '';
-    u.searchParams.delete('token');
-    return { url: u.href, token };
+    const { url, token } = parseAddress(this._hub.wsURL);
+    return { url, token };
   }
 }
 

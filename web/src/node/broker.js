@@ -1,7 +1,10 @@
 // src/node/broker.js: IpcBusBroker in Node starts the ipcbus hub as a child
 // process (hub-process.js) and makes it this process's hub: clients that
 // connect with no address join it, and child processes find it through
-// IPCBUS_ADDR, set in process.env. Its hub also has the WebSocket listener
+// IPCBUS_ADDR, set in process.env. That address is the one the hub prints:
+// on TCP it carries the hub's token ("tcp:127.0.0.1:P?token=T"), so this
+// process's clients and its children's find the token for that port
+// (address.js, tokenFor). Its hub also has the WebSocket listener
 // for renderers, on loopback with the hub's token, which IpcBusBridge hands
 // out (bridge.js).
 //   connect(port[, host][, options]) | connect(path[, options]) |
@@ -12,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ipcbusClient from '../client.js';
 import { startHub, stopHub } from './hub-process.js';
-import { setLocalHub, getLocalHub, DEFAULT_TCP_HOST } from './address.js';
+import { setLocalHub, getLocalHub, parseConnectArgs, parseAddress } from './address.js';
 import { CreateIpcBusClient } from './clients.js';
 
 /**
@@ -23,29 +26,15 @@ let running = null;
 
 export function runningHub() { return running; }
 
-function isOptions(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
-
-// serveArgs reads the broker's connect forms into serve's flags.
+// serveArgs reads the broker's connect forms (address.js) into serve's
+// flags: a Unix socket or a TCP listener; none for connect().
 function serveArgs(args) {
-  const [a, b, c] = args;
-  let options = {};
-  let unix = '';
-  let tcp = '';
-  if (typeof a === 'number' || (typeof a === 'string' && /^\d+$/.test(a))) {
-    const host = typeof b === 'string' ? b : DEFAULT_TCP_HOST;
-    options = (typeof b === 'string' ? c : b) || {};
-    tcp = `${host}:${Number(a)}`;
-  } else if (typeof a === 'string' && a !== '') {
-    unix = a.replace(/^unix:/, '');
-    options = b || {};
-  } else if (isOptions(a)) {
-    options = a;
-    if (a.path) unix = a.path;
-    else if (a.port !== undefined && a.port !== null) tcp = `${a.host || DEFAULT_TCP_HOST}:${Number(a.port)}`;
-  } else if (a !== undefined && a !== null) {
-    throw new TypeError(`ipcbus: IpcBusBroker.connect: cannot make an address of ${typeof a}`);
-  }
-  return { unix, tcp, options: isOptions(options) ? options : {} };
+  const { address, options } = parseConnectArgs(args);
+  if (!address) return { unix: '', tcp: '', options };
+  const { url } = parseAddress(address);
+  if (url.startsWith('unix:')) return { unix: url.slice('unix:'.length), tcp: '', options };
+  if (url.startsWith('tcp:')) return { unix: '', tcp: url.slice('tcp:'.length), options };
+  throw new TypeError(`ipcbus: IpcBusBroker.connect(${JSON.stringify(address)}): the hub listens on a Unix socket or a TCP port`);
 }
 
 function timeoutOf(options) {
@@ -117,7 +106,8 @@ export class IpcBusBroker {
   // pid is the hub process's, once connected.
   get pid() { return this._hub ? this._hub.child.pid : undefined; }
 
-  // connect starts the hub and resolves with its address once it listens.
+  // connect starts the hub and resolves with its address once it listens
+  // (on TCP with its token: "tcp:127.0.0.1:P?token=T").
   async connect(...args) {
     if (this._hub && running === this._hub) return this._hub.address;
     this._hub = await ensureHub(args, this);

@@ -9,6 +9,18 @@ import { loadWasm } from './wasm.js';
 import { streamOpen } from './stream.js';
 import { parseConnectArgs, resolveAddress } from './address.js';
 
+// NodeWebSocket is the ws package's WebSocket with its 'error' event
+// handled: a refused upgrade (no token: 403) or a refused port emits
+// 'error', which an EventEmitter throws when nobody listens (a browser's
+// WebSocket does not), taking the process down. The 'close' that follows
+// ends the connection for the engine, as in a browser.
+class NodeWebSocket extends WebSocket {
+  constructor(url, protocols) {
+    super(url, protocols);
+    /** @type {any} */ (this).on('error', () => {});
+  }
+}
+
 // processIdentity: Electron's main process says process.type 'browser'.
 export function processIdentity() {
   const type = /** @type {any} */ (process).type === 'browser' ? 'main' : 'node';
@@ -32,7 +44,7 @@ export function nodeLink() {
     let e = engines.get(key);
     if (e) return e;
     const link = startEngine(loadWasm(), { url: addr.url, token: addr.token, process: processIdentity() },
-      { WebSocket, streamOpen });
+      { WebSocket: NodeWebSocket, streamOpen });
     link.start(deliver);
     const entry = { link, queue: /** @type {any[] | null} */ ([]), error: null };
     engines.set(key, entry);
