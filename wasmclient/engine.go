@@ -114,14 +114,20 @@ func (e *engine) run(b []byte) error {
 	return e.handle(m)
 }
 
-// connFor returns the engine's connection, making a new one if the last
-// has ended. Call with e.mu held.
-func (e *engine) connForLocked() *bus.Conn {
+// connForLocked returns the engine's connection, making a new one if the
+// last has ended, with the reconnect options of spec (those of the client
+// whose connect opens it). A lost connection is dialled again as the first
+// one was (Options.Redial), and its changes of status reach the JS clients
+// (status.go). Call with e.mu held.
+func (e *engine) connForLocked(spec reconnectSpec) *bus.Conn {
 	if e.conn != nil && e.conn.Status() != bus.StatusClosed {
 		return e.conn
 	}
 	var conn *bus.Conn
 	opts := e.opts
+	spec.apply(&opts)
+	opts.Redial = e.dial
+	opts.OnStatus = func(ch bus.StatusChange) { e.statusChanged(conn, ch) }
 	opts.OnClose = func(err error) { e.connEnded(conn, err) }
 	conn = bus.NewConn(e.dial, &opts)
 	e.conn = conn
@@ -129,6 +135,8 @@ func (e *engine) connForLocked() *bus.Conn {
 }
 
 // connEnded tells the JS clients of a connection that ended under them.
+// It runs twice for a connection that had connected (OnStatus, in order
+// with the events, then OnClose): the second finds no client left.
 func (e *engine) connEnded(conn *bus.Conn, cause error) {
 	e.mu.Lock()
 	var gone []int

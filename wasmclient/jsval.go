@@ -98,6 +98,10 @@ func errorCode(err error) string {
 		return call.code
 	case errors.Is(err, bus.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
+	case errors.Is(err, bus.ErrDisconnected):
+		return "disconnected"
+	case errors.Is(err, bus.ErrReconnectBufferFull):
+		return "reconnect-buffer-full"
 	case errors.Is(err, bus.ErrNoListener):
 		return "no-listener"
 	case errors.Is(err, bus.ErrResponderGone):

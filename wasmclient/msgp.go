@@ -49,6 +49,7 @@ type op struct {
 	ports      []int
 	port       int
 	data       []byte
+	reconnect  reconnectSpec // connect: the reconnect options (status.go)
 }
 
 type listenerSpec struct {
@@ -118,6 +119,8 @@ func decodeOp(b []byte) (*op, error) {
 			m.port, rest, err = readIntField(rest)
 		case "data":
 			m.data, rest, err = readBinOrSkip(rest)
+		case "reconnect":
+			m.reconnect, rest, err = readReconnect(rest)
 		default:
 			rest, err = wire.SkipValue(rest)
 		}
@@ -405,12 +408,25 @@ func (r rec) num(k string, v float64) rec {
 	return binary.BigEndian.AppendUint64(append(r, 0xcb), math.Float64bits(v))
 }
 
-// errorRec appends {code, message, sender?} for err under key k.
+// errorRec appends {code, message, sender?, closeCode?} for err under key
+// k; closeCode is the hub's close code (4000-4999) when err carries one.
 func (r rec) err(k string, err error) rec {
 	code, msg, sender := describeError(err)
-	r = r.key(k)
+	var ce *wire.CloseError
+	closed := errors.As(err, &ce)
+	n := 2
 	if sender != nil {
-		return r.mapLen(3).str("code", code).str("message", msg).peer("sender", *sender)
+		n++
 	}
-	return r.mapLen(2).str("code", code).str("message", msg)
+	if closed {
+		n++
+	}
+	r = r.key(k).mapLen(n).str("code", code).str("message", msg)
+	if sender != nil {
+		r = r.peer("sender", *sender)
+	}
+	if closed {
+		r = r.int("closeCode", int(ce.Code))
+	}
+	return r
 }

@@ -90,7 +90,7 @@ func (e *engine) client(id int) *clientState {
 	return e.clients[id]
 }
 
-// connect: {seq, client, name, process?, timeout?, listeners?: [{channel, id, once}]}.
+// connect: {seq, client, name, process?, timeout?, listeners?: [{channel, id, once}], reconnect?}.
 // The listeners, in calling order, are registered before the client joins,
 // so they are live when the reply comes. Connecting a connected client
 // answers with its peer again.
@@ -99,7 +99,7 @@ func (e *engine) connect(m *op) {
 	e.mu.Lock()
 	cs := e.clients[id]
 	if cs == nil {
-		conn := e.connForLocked()
+		conn := e.connForLocked(m.reconnect)
 		cs = &clientState{id: id, cl: conn.NewClient(m.name, m.process), listeners: make(map[int]registration)}
 		e.clients[id] = cs
 		for _, l := range m.listeners {

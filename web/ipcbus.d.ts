@@ -56,7 +56,11 @@ export interface IpcBusRequestFailure extends Error {
   event: { channel: string; sender: IpcBusPeer };
   /** the responder's reject message, 'timeout', or what went wrong */
   err: string;
-  /** 'rejected' | 'timeout' | 'no-listener' | 'responder-gone' | 'closed' | 'not-connected' | 'frame-too-large' | 'outbound-full' | ... */
+  /**
+   * 'rejected' | 'timeout' | 'no-listener' | 'responder-gone' | 'closed' | 'not-connected' | 'frame-too-large' |
+   * 'outbound-full' | 'disconnected' (pending when the hub was lost: retryable, the client is reconnecting) |
+   * 'reconnect-buffer-full' (made while reconnecting, past reconnectBufBytes) | ...
+   */
   code: string;
 }
 
@@ -72,6 +76,50 @@ export interface IpcBusConnectOptions {
   path?: string;
   /** Node: the token the hub wants in hello (default: ?token= of the address, else $IPCBUS_TOKEN) */
   token?: string;
+  /**
+   * Reconnect when the hub is lost or closes with a code that says so
+   * (its shutdown, a restart); default true. A terminal close (bad token,
+   * protocol version, refused identity) never reconnects. The reconnect
+   * options are those of Go's bus.Options, in ms and bytes; they belong to
+   * the connection: in Node clients with other reconnect options get a
+   * connection of their own, in a renderer the client that opens the
+   * preload's connection sets them.
+   */
+  reconnect?: boolean;
+  /** ms before the first attempt of an outage, doubled after each failed one; default 100 */
+  reconnectWait?: number;
+  /** ms, the bound of that wait; default 2000 */
+  maxReconnectWait?: number;
+  /** ms, the bound of a random wait added to each; default 100; 0: none */
+  reconnectJitter?: number;
+  /** attempts of one outage before the client closes; default 60; 0: as reconnect false; below zero or Infinity: no limit */
+  maxReconnects?: number;
+  /** bytes of sends and requests kept while reconnecting, sent in order once back; past it they fail ('reconnect-buffer-full'); default 8 MiB */
+  reconnectBufBytes?: number;
+}
+
+/**
+ * A client's status: 'idle' before connect, 'connecting' during it,
+ * 'connected', 'disconnected' (the hub was lost; waiting before an
+ * attempt), 'reconnecting' (an attempt under way), 'closed' (close(), the
+ * connection ended for good, or connect failed).
+ */
+export type IpcBusStatus = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'reconnecting' | 'closed';
+
+/** What client.onStatus listeners get. */
+export interface IpcBusStatusEvent {
+  status: IpcBusStatus;
+  /**
+   * Why: for 'disconnected' the loss, for 'reconnecting' the previous
+   * attempt's failure (or the loss), for 'closed' the end (undefined after
+   * close()); code as a request failure's, closeCode the hub's close code
+   * (4000-4999) when it gave one.
+   */
+  reason?: Error & { code: string; closeCode?: number };
+  /** the attempts of this outage: 1 for the first 'reconnecting'; on 'connected' the one that succeeded (0: connect itself) */
+  attempt: number;
+  /** the client's peer: on 'connected' after a reconnect, with the id the new hub gave it */
+  peer: IpcBusPeer;
 }
 
 export interface IpcBusCloseOptions {
@@ -88,7 +136,16 @@ export type IpcBusListener = (event: IpcBusEvent, ...args: any[]) => void;
  * a symbol or a cycle throws a TypeError at the sender.
  */
 export interface IpcBusClient {
+  /** This client's peer. After a reconnect a new object, with the id the new hub gave (ids are the hub's). */
   readonly peer: IpcBusPeer;
+  readonly status: IpcBusStatus;
+  /**
+   * Calls listener at each change of status, in order with the client's
+   * messages (a message received after 'connected' came from the new hub);
+   * returns the function that removes it. Not an `on` event: channel
+   * names are the app's.
+   */
+  onStatus(listener: (event: IpcBusStatusEvent) => void): () => void;
 
   /**
    * Joins the bus. In a renderer the preload knows the hub. In Node: with

@@ -84,7 +84,34 @@ class IpcBusRequestError extends Error {
 }
 
 function engineError(e) {
-  return codedError(e.message, e.code);
+  const err = codedError(e.message, e.code);
+  if (e.closeCode !== undefined) /** @type {any} */ (err).closeCode = e.closeCode;
+  return err;
+}
+
+// The reconnect options of connect, as Go's bus.Options names them: ms
+// and bytes; each absent one is the engine's default.
+const RECONNECT_NUMBERS = ['reconnectWait', 'maxReconnectWait', 'reconnectJitter', 'maxReconnects', 'reconnectBufBytes'];
+
+// reconnectOptions checks the reconnect options of connect and returns
+// those given, for the engine, or undefined when none are.
+function reconnectOptions(options) {
+  let out;
+  if (options.reconnect !== undefined && options.reconnect !== null) {
+    if (typeof options.reconnect !== 'boolean') {
+      throw new TypeError(`ipcbus: connect: reconnect must be a boolean, got ${typeof options.reconnect}`);
+    }
+    out = { reconnect: options.reconnect };
+  }
+  for (const k of RECONNECT_NUMBERS) {
+    const v = options[k];
+    if (v === undefined || v === null) continue;
+    const ok = typeof v === 'number' && !Number.isNaN(v) && (k === 'maxReconnects' || (v >= 0 && Number.isFinite(v)));
+    if (!ok) throw new TypeError(`ipcbus: connect: ${k} must be a number${k === 'maxReconnects' ? '' : ' of 0 or more'}, got ${String(v)}`);
+    out = out || {};
+    out[k] = v === Infinity ? -1 : v;
+  }
+  return out;
 }
 
 function report(err) {
@@ -138,6 +165,11 @@ class Session {
           if (c) c._ended(m.error);
           break;
         }
+        case 'status': {
+          const c = this.clients.get(m.client);
+          if (c) c._statusRecord(m);
+          break;
+        }
         case 'error':
           console.warn('ipcbus:', m.error && m.error.message);
           break;
@@ -177,9 +209,62 @@ class IpcBusClient {
     this._connecting = null;
     this._maxFrameBytes = 0;
     this._maxListeners = 10;
+    /** @type {import('../ipcbus.d.ts').IpcBusStatus} */
+    this._status = 'idle';
+    this._statusListeners = []; // [{fn}] in calling order
   }
 
   get peer() { return this._peer; }
+
+  // status is 'idle' (never connected), 'connecting' (connect under way),
+  // 'connected', 'disconnected' (the hub was lost; waiting before an
+  // attempt), 'reconnecting' (an attempt under way) or 'closed' (closed,
+  // ended for good, or connect failed).
+  get status() { return this._status; }
+
+  // onStatus(listener) calls listener({status, reason, attempt, peer}) at
+  // each change of status, in order with the client's messages; it returns
+  // the function that removes it. reason is an Error with a code for
+  // 'disconnected' (why the hub was lost), 'reconnecting' (the previous
+  // attempt's failure, or the loss) and 'closed' (why it ended; undefined
+  // after close()); attempt counts the attempts of the outage (on
+  // 'connected': the one that succeeded, 0 for connect itself).
+  onStatus(listener) {
+    checkListener(listener);
+    const entry = { fn: listener };
+    this._statusListeners.push(entry);
+    return () => {
+      const i = this._statusListeners.indexOf(entry);
+      if (i >= 0) this._statusListeners.splice(i, 1);
+    };
+  }
+
+  /**
+   * @param {import('../ipcbus.d.ts').IpcBusStatus} status
+   * @param {any} [reason]
+   * @param {number} [attempt]
+   */
+  _setStatus(status, reason, attempt) {
+    if (status === this._status) return;
+    this._status = status;
+    const ev = { status, reason, attempt: attempt || 0, peer: this._peer };
+    if (tracing) trace(this, '--', 'status', status, reason ? ` (${reason.message})` : '');
+    for (const e of this._statusListeners.slice()) {
+      try {
+        e.fn.call(this, ev);
+      } catch (err) {
+        report(err);
+      }
+    }
+  }
+
+  // _statusRecord: the engine's connection changed status (after the
+  // first connect). On 'connected' the peer comes with its new id.
+  _statusRecord(m) {
+    if (!this._live) return;
+    if (m.peer) this._peer = withType(m.peer);
+    this._setStatus(m.status, m.error ? engineError(m.error) : undefined, m.attempt);
+  }
 
   // connect(...) joins the bus. In a renderer the preload knows the hub:
   // connect([handle,] {peerName, timeoutDelay}); a link that reaches hubs
@@ -193,8 +278,15 @@ class IpcBusClient {
     } catch (err) {
       return Promise.reject(err);
     }
+    let reconnect;
+    try {
+      reconnect = reconnectOptions(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (this._connected) return Promise.resolve();
     if (this._connecting) return this._connecting;
+    this._setStatus('connecting');
     this._connecting = whenReady(this._session, timeoutFor(options.timeoutDelay)).then(() => {
       const listeners = [];
       for (const [channel, list] of this._byChannel) {
@@ -206,20 +298,26 @@ class IpcBusClient {
         op: 'connect', client: this._id, name, process: this._options.process,
         timeout: timeoutFor(options.timeoutDelay), listeners,
       };
+      if (reconnect) msg.reconnect = reconnect;
       if (options.address !== undefined) msg.address = options.address;
       return this._session.call(msg);
     }).then((m) => {
       this._connecting = null;
       if (m.error) {
         this._live = false;
-        throw engineError(m.error);
+        const err = engineError(m.error);
+        this._setStatus('closed', err);
+        throw err;
       }
       this._peer = withType(m.value.peer);
       this._maxFrameBytes = m.value.maxFrameBytes;
       this._connected = true;
+      // An outage that began before this reply came has said so already.
+      if (this._status === 'connecting') this._setStatus('connected');
     }, (err) => {
       this._connecting = null;
       this._live = false;
+      this._setStatus('closed', err);
       throw err;
     });
     return this._connecting;
@@ -236,6 +334,7 @@ class IpcBusClient {
       if (!this._live) return undefined;
       this._live = false;
       this._connected = false;
+      this._setStatus('closed');
       const closing = this._session.call({ op: 'close', client: this._id }).then(() => undefined);
       if (ms < 0) return closing;
       let timer;
@@ -244,9 +343,11 @@ class IpcBusClient {
     });
   }
 
-  _ended() {
+  _ended(error) {
+    if (!this._live) return;
     this._live = false;
     this._connected = false;
+    this._setStatus('closed', error ? engineError(error) : undefined);
   }
 
   // encodeArgs encodes each argument, checking the hub's frame limit.

@@ -278,7 +278,8 @@ class Host {
         c.ep.deliver(m);
         return c.ep;
       }
-      case 'closed': {
+      case 'closed':
+      case 'status': {
         const c = this.clients.get(m.client);
         if (!c) return null;
         m.client = c.id;

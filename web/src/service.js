@@ -18,7 +18,11 @@
 // Where the original says nothing, this follows the Go engine: a proxy's
 // timeoutDelay bounds each call, from the wait for the service to start to
 // the answer; calls wait in a bounded queue; connect waits for a service
-// that is not started yet; stopping a stopped service does nothing.
+// that is not started yet; stopping a stopped service does nothing. Across
+// a reconnect of the client (client.onStatus), as the Go engine's: a
+// started service announces its start again once reconnected; a proxy
+// sees its service stop when the connection is lost (calls under way
+// reject, new ones wait) and asks its status again once reconnected.
 //
 // An ES module. Every export is public API: the preload, the page shim and
 // the Node entry add them all to their API.
@@ -203,6 +207,12 @@ function methodsOf(obj) {
   return methods;
 }
 
+// watchStatus calls fn at each status change of client, when it reports
+// them (client.onStatus); it returns the function that stops it.
+function watchStatus(client, fn) {
+  return typeof client.onStatus === 'function' ? client.onStatus(fn) : () => {};
+}
+
 function checkClient(client) {
   if (!client || typeof client.send !== 'function' || typeof client.request !== 'function' ||
     typeof client.on !== 'function' || typeof client.removeListener !== 'function') {
@@ -226,6 +236,7 @@ class IpcBusService {
     const max = options && Number(options.maxConcurrentCalls);
     this._maxRunning = max > 0 ? max : MAX_CONCURRENT_CALLS;
     this._onCall = this._onCall.bind(this);
+    this._unwatch = null; // while started: stops watching the client's status
 
     this.registerCallHandler(IPCBUS_SERVICE_CALL_GETSTATUS, () => this._status());
     if (this._impl) {
@@ -254,6 +265,10 @@ class IpcBusService {
       // The subscription goes out ahead of the start event: the hub sees
       // the service listening when it sees it start.
       this._client.on(channel, this._onCall);
+      // Reconnected, to a new hub: it learns of the service again.
+      this._unwatch = watchStatus(this._client, (ev) => {
+        if (ev.status === 'connected' && ev.attempt > 0 && this._started) this.sendEvent(IPCBUS_SERVICE_EVENT_START, this._status());
+      });
     }
     this.sendEvent(IPCBUS_SERVICE_EVENT_START, this._status());
   }
@@ -264,6 +279,8 @@ class IpcBusService {
   stop() {
     if (!this._started) return;
     this._started = false;
+    if (this._unwatch) this._unwatch();
+    this._unwatch = null;
     this._unhookEmit();
     this.sendEvent(IPCBUS_SERVICE_EVENT_STOP, {});
     this._client.removeListener(serviceCallChannel(this._name), this._onCall);
@@ -408,6 +425,7 @@ class IpcBusServiceProxy extends EventEmitter {
     this._inflight = new Set(); // calls sent, not answered
     this._waiters = new Set(); // connects waiting for the start
     this._onEvent = this._onEvent.bind(this);
+    this._unwatch = null; // while listening: stops watching the client's status
   }
 
   get isStarted() { return this._started; }
@@ -454,6 +472,8 @@ class IpcBusServiceProxy extends EventEmitter {
     if (!this._listening) return Promise.resolve();
     this._listening = false;
     this._client.removeListener(serviceEventChannel(this._name), this._onEvent);
+    if (this._unwatch) this._unwatch();
+    this._unwatch = null;
     const reason = stoppedMessage(this._name);
     const wasStarted = this._started;
     this._halt(reason);
@@ -580,6 +600,27 @@ class IpcBusServiceProxy extends EventEmitter {
     const channel = serviceEventChannel(this._name);
     this._client.removeListener(channel, this._onEvent);
     this._client.on(channel, this._onEvent);
+    this._unwatch = watchStatus(this._client, (ev) => this._onClientStatus(ev));
+  }
+
+  // _onClientStatus: the connection lost, the service stops for this
+  // proxy (its calls under way reject, new ones wait for the start);
+  // reconnected, the proxy asks the service's status again (a service not
+  // back yet starts the proxy with its start event).
+  _onClientStatus(ev) {
+    if (!this._listening) return;
+    if (ev.status === 'disconnected') {
+      this._stops++;
+      if (!this._started) return;
+      this._halt(ev.reason ? ev.reason.message : 'disconnected');
+      emitEach(this, IPCBUS_SERVICE_EVENT_STOP, []);
+      return;
+    }
+    if (ev.status !== 'connected' || ev.attempt === 0 || this._started) return;
+    const stops = this._stops;
+    this._request(IPCBUS_SERVICE_CALL_GETSTATUS, [], this._timeout).then((status) => {
+      if (status && status.started && this._stops === stops) this._onStart(status);
+    }, () => {}); // not back yet (no-listener), or lost again: its start event will say
   }
 
   _onEvent(event, msg) {

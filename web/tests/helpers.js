@@ -84,6 +84,66 @@ async function startHub(t, extra) {
   return addr;
 }
 
+// restartableHub runs `ipcbus serve` on a temp Unix socket and a loopback
+// TCP port, which the test stops (SIGTERM: the lame-duck shutdown; SIGKILL:
+// a crash) and starts again on the same socket and port, as an app restarts
+// its hub. args(n) gives the extra flags of the n-th start (0 first).
+async function restartableHub(t, args) {
+  const dir = tempDir(t);
+  const sock = path.join(dir, 'hub.sock');
+  let tcp = '127.0.0.1:0';
+  let starts = 0;
+  /** @type {any} */
+  let running = null;
+  const hub = {
+    unix: `unix:${sock}`,
+    tcp: '', // tcp:127.0.0.1:PORT?token=T, of the last start
+    async start() {
+      const extra = args ? args(starts) : [];
+      starts++;
+      running = await startProcess(t, hubBin, ['serve', '--parent-stdin', '--log-level', 'warn', '--lame-duck', '100ms',
+        '--unix', sock, '--tcp', tcp, ...extra], /^Try:/);
+      for (const l of running.out) {
+        const m = /^\s+tcp\s+(tcp:(\S+?:\d+)\S*)/.exec(l);
+        if (m) [, hub.tcp, tcp] = m;
+      }
+    },
+    // stop ends the running hub with signal and waits for it to exit.
+    stop(signal) {
+      const { child } = running;
+      running = null;
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+      return new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill(signal);
+      });
+    },
+  };
+  await hub.start();
+  return hub;
+}
+
+// statusLog records the status events of client: log.events, and
+// log.next(status) resolves with the next event of that status.
+function statusLog(client) {
+  /** @type {any[]} */
+  const events = [];
+  /** @type {Array<{status: string, resolve: (ev: any) => void}>} */
+  let waiting = [];
+  client.onStatus((ev) => {
+    events.push(ev);
+    const now = waiting.filter((w) => w.status === ev.status);
+    waiting = waiting.filter((w) => w.status !== ev.status);
+    for (const w of now) w.resolve(ev);
+  });
+  return {
+    events,
+    // since(i) lists the statuses from event i on.
+    since: (i) => events.slice(i).map((ev) => ev.status),
+    next: (status, ms) => within(new Promise((resolve) => waiting.push({ status, resolve })), ms || 20000, `status ${status} of ${client.peer.name}`),
+  };
+}
+
 // startGoPeer runs the Go peer against addr.
 function startGoPeer(t, addr) { return startProcess(t, gopeerBin, [addr], /^ready$/); }
 
@@ -119,4 +179,4 @@ function receivedTable() {
   return [new Uint8Array([1, 2, 3]), new Date(1700000000123), { a: null, b: { c: [1, null, 'x'] } }, 'x'.repeat(4096), 99999999999999, -99999999999999];
 }
 
-module.exports = { root, pkgDir, hubBin, gopeerBin, pkg, tempDir, within, lines, startProcess, startHub, startGoPeer, cli, connected, next, valueTable, receivedTable };
+module.exports = { root, pkgDir, hubBin, gopeerBin, pkg, tempDir, within, lines, startProcess, startHub, restartableHub, statusLog, startGoPeer, cli, connected, next, valueTable, receivedTable };

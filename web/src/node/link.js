@@ -1,6 +1,7 @@
 // src/node/link.js: the Node process's link for src/client.js. Each hub
 // address gets an engine of its own (one connection, shared by the clients
-// that connect there); client.wasm runs once for all of them. Ops go to the
+// that connect there with the same reconnect options); client.wasm runs
+// once for all of them. Ops go to the
 // engine of their client, chosen when it connects; until that engine runs,
 // they wait in order.
 import WebSocket from 'ws';
@@ -39,8 +40,8 @@ export function nodeLink() {
     if (m.seq !== undefined) deliver([{ op: 'reply', seq: m.seq, error }]);
   };
 
-  function engineFor(addr) {
-    const key = `${addr.url}\n${addr.token}`;
+  function engineFor(addr, reconnect) {
+    const key = `${addr.url}\n${addr.token}\n${JSON.stringify(reconnect || {})}`;
     let e = engines.get(key);
     if (e) return e;
     const link = startEngine(loadWasm(), { url: addr.url, token: addr.token, process: processIdentity() },
@@ -85,7 +86,7 @@ export function nodeLink() {
     post(m) {
       if (m.op === 'connect') {
         const { address, ...op } = m;
-        const e = engineFor(address || resolveAddress('', {}));
+        const e = engineFor(address || resolveAddress('', {}), m.reconnect);
         byClient.set(m.client, e);
         return postTo(e, op);
       }
