@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 type Restarter struct {
 	t      testing.TB
 	cfg    hub.Config
+	ws     bool // keeps a WebSocket listener (StartRestartableWS)
 	h      *hub.Hub
 	cancel context.CancelFunc
 	done   chan error
@@ -43,6 +45,32 @@ func StartRestartable(t testing.TB, cfg hub.Config) *Restarter {
 	return r
 }
 
+// StartRestartableWS is StartRestartable with a loopback WebSocket listener
+// too (cfg.Web served on it): the first hub picks its port and token
+// (cfg.Token, if set), and every hub started later listens on that port
+// with that token, so that a page's preload finds it again.
+func StartRestartableWS(t testing.TB, cfg hub.Config) *Restarter {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "ipcbus-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	cfg.UnixPath, cfg.TCPAddr, cfg.WSAddr = filepath.Join(dir, "hub.sock"), "", "127.0.0.1:0"
+	r := &Restarter{t: t, cfg: cfg, ws: true}
+	r.Start()
+	r.cfg.WSAddr = strings.TrimPrefix(r.h.Addr("ws"), "ws:")
+	r.cfg.Token = r.h.Token()
+	t.Cleanup(func() {
+		if r.h != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			r.Stop(ctx)
+		}
+	})
+	return r
+}
+
 // Addr is the socket's address, the same for every hub started.
 func (r *Restarter) Addr() string { return "unix:" + r.cfg.UnixPath }
 
@@ -54,6 +82,9 @@ func (r *Restarter) Hub() *hub.Hub { return r.h }
 func (r *Restarter) StartWith(cfg hub.Config) {
 	r.t.Helper()
 	cfg.UnixPath, cfg.TCPAddr, cfg.WSAddr = r.cfg.UnixPath, "", ""
+	if r.ws {
+		cfg.WSAddr, cfg.Token = r.cfg.WSAddr, r.cfg.Token
+	}
 	r.cfg = cfg
 	r.Start()
 }
