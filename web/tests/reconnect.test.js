@@ -154,6 +154,21 @@ test('reconnect: false: a lost hub closes the client', async (t) => {
   assert.equal(c.status, 'connected');
 });
 
+test('during an outage sends are kept up to reconnectBufBytes, then refused', async (t) => {
+  const hub = await h.restartableHub(t);
+  const c = await h.connected(t, hub.unix, { peerName: 'buffered', reconnectBufBytes: 4096, ...FAST });
+  const log = h.statusLog(c);
+  const lost = log.next('disconnected');
+  await hub.stop('SIGKILL');
+  await lost;
+  assert.equal(c.send('x', 'a'.repeat(1000)), true);
+  assert.equal(c.send('x', 'b'.repeat(1000)), true);
+  assert.throws(() => c.send('x', 'c'.repeat(4000)), (err) => /** @type {any} */ (err).code === 'reconnect-buffer-full');
+  await assert.rejects(c.request('x', 5000, 'd'.repeat(4000)), (err) => /** @type {any} */ (err).code === 'reconnect-buffer-full');
+  // A kept request keeps its own deadline.
+  await assert.rejects(c.request('x', 300, 'small'), (err) => /** @type {any} */ (err).code === 'timeout');
+});
+
 test('connect checks the reconnect options', async () => {
   const c = h.pkg().CreateIpcBusClient();
   assert.equal(c.status, 'idle');
