@@ -116,10 +116,10 @@ func errorCode(err error) string {
 		return "refused"
 	case errors.As(err, &ce) && ce.Code == wire.CloseUnauthorized:
 		return "unauthorized"
+	case errors.Is(err, errDial): // before closed: the reason a connection ended
+		return "unreachable"
 	case errors.Is(err, bus.ErrClosed):
 		return "closed"
-	case errors.Is(err, errDial):
-		return "unreachable"
 	}
 	return "error"
 }

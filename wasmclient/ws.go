@@ -149,6 +149,11 @@ func dialWS(ctx context.Context, url string, io *wsIO) (*wsTransport, error) {
 		if stream {
 			return nil, fmt.Errorf("ipcbus: %s: %w", url, t.closeErr())
 		}
+		if st := ws.Get("refusedStatus"); st.Type() == js.TypeNumber && (st.Int() == 401 || st.Int() == 403) {
+			// Node's ws says why (web/src/node/link.js): a bad token
+			// stays bad, so a reconnect stops here.
+			return nil, bus.Terminal(fmt.Errorf("%w (HTTP %d)", errDial, st.Int()))
+		}
 		return nil, errDial
 	case <-ctx.Done():
 		t.Close()

@@ -87,25 +87,32 @@ async function startHub(t, extra) {
 // restartableHub runs `ipcbus serve` on a temp Unix socket and a loopback
 // TCP port, which the test stops (SIGTERM: the lame-duck shutdown; SIGKILL:
 // a crash) and starts again on the same socket and port, as an app restarts
-// its hub. args(n) gives the extra flags of the n-th start (0 first).
-async function restartableHub(t, args) {
+// its hub. args(n) gives the extra flags of the n-th start (0 first);
+// with opts.ws the hub has a WebSocket listener too, on the same port each
+// time.
+async function restartableHub(t, args, opts) {
   const dir = tempDir(t);
   const sock = path.join(dir, 'hub.sock');
   let tcp = '127.0.0.1:0';
+  let ws = '127.0.0.1:0';
   let starts = 0;
   /** @type {any} */
   let running = null;
   const hub = {
     unix: `unix:${sock}`,
     tcp: '', // tcp:127.0.0.1:PORT?token=T, of the last start
+    ws: '', // ws://127.0.0.1:PORT/ws?token=T, with opts.ws
     async start() {
       const extra = args ? args(starts) : [];
+      if (opts && opts.ws) extra.push('--ws', ws);
       starts++;
       running = await startProcess(t, hubBin, ['serve', '--parent-stdin', '--log-level', 'warn', '--lame-duck', '100ms',
         '--unix', sock, '--tcp', tcp, ...extra], /^Try:/);
       for (const l of running.out) {
         const m = /^\s+tcp\s+(tcp:(\S+?:\d+)\S*)/.exec(l);
         if (m) [, hub.tcp, tcp] = m;
+        const w = /^\s+ws\s+(ws:\/\/(\S+?:\d+)\S*)/.exec(l);
+        if (w) [, hub.ws, ws] = w;
       }
     },
     // stop ends the running hub with signal and waits for it to exit.

@@ -118,26 +118,30 @@ test('Node clients ride through hub restarts: status, listeners, services, peer 
   }
 });
 
-test('a terminal refusal (a bad token on TCP) ends in closed, with no more attempts', async (t) => {
-  // The hub comes back with another token: the client's is refused.
-  const hub = await h.restartableHub(t, (n) => ['--token', n === 0 ? TOKEN : 'another-token']);
-  const c = await h.connected(t, hub.tcp, { peerName: 'c', ...FAST });
-  const log = h.statusLog(c);
-  const closed = log.next('closed', 30000);
-  await hub.stop('SIGTERM');
-  await hub.start();
-  const ev = await closed;
-  assert.equal(ev.reason && ev.reason.code, 'unauthorized', `closed because: ${ev.reason && ev.reason.message}`);
-  assert.equal(c.status, 'closed');
-  // (disconnected reconnecting)+ closed: the refused attempt was the last.
-  const statuses = log.since(0);
-  assert.equal(statuses[statuses.length - 1], 'closed');
-  const outage = statuses.slice(0, -1);
-  assert.ok(outage.length >= 2 && outage.length % 2 === 0, `statuses ${statuses}`);
-  outage.forEach((s, i) => assert.equal(s, i % 2 === 0 ? 'disconnected' : 'reconnecting', `statuses ${statuses}`));
-  assert.equal(c.send('x', 1), false);
-  await assert.rejects(c.request('x', 1000), (err) => /** @type {any} */ (err).code === 'not-connected');
-});
+for (const transport of ['tcp', 'ws']) {
+  test(`a terminal refusal (a bad token over ${transport}) ends in closed, with no more attempts`, async (t) => {
+    // The hub comes back with another token: the client's is refused, in
+    // hello over TCP, at the upgrade (403) over WebSocket.
+    const hub = await h.restartableHub(t, (n) => ['--token', n === 0 ? TOKEN : 'another-token'], { ws: transport === 'ws' });
+    const c = await h.connected(t, hub[transport], { peerName: 'c', ...FAST });
+    const log = h.statusLog(c);
+    const closed = log.next('closed', 30000);
+    await hub.stop('SIGTERM');
+    await hub.start();
+    const ev = await closed;
+    const want = transport === 'tcp' ? 'unauthorized' : 'unreachable';
+    assert.equal(ev.reason && ev.reason.code, want, `closed because: ${ev.reason && ev.reason.message}`);
+    assert.equal(c.status, 'closed');
+    // (disconnected reconnecting)+ closed: the refused attempt was the last.
+    const statuses = log.since(0);
+    assert.equal(statuses[statuses.length - 1], 'closed');
+    const outage = statuses.slice(0, -1);
+    assert.ok(outage.length >= 2 && outage.length % 2 === 0, `statuses ${statuses}`);
+    outage.forEach((s, i) => assert.equal(s, i % 2 === 0 ? 'disconnected' : 'reconnecting', `statuses ${statuses}`));
+    assert.equal(c.send('x', 1), false);
+    await assert.rejects(c.request('x', 1000), (err) => /** @type {any} */ (err).code === 'not-connected');
+  });
+}
 
 test('reconnect: false: a lost hub closes the client', async (t) => {
   const hub = await h.restartableHub(t);

@@ -15,10 +15,18 @@ import { parseConnectArgs, resolveAddress } from './address.js';
 // 'error', which an EventEmitter throws when nobody listens (a browser's
 // WebSocket does not), taking the process down. The 'close' that follows
 // ends the connection for the engine, as in a browser.
+// The status of a refused upgrade is kept as refusedStatus: the engine
+// does not redial after a 401 or 403 (a bad token stays bad), which a
+// browser's WebSocket cannot tell from a hub that is down.
 class NodeWebSocket extends WebSocket {
   constructor(url, protocols) {
     super(url, protocols);
-    /** @type {any} */ (this).on('error', () => {});
+    /** @type {number | undefined} */
+    this.refusedStatus = undefined;
+    /** @type {any} */ (this).on('error', (/** @type {Error} */ err) => {
+      const m = /Unexpected server response: (\d+)/.exec(String(err && err.message));
+      if (m) this.refusedStatus = Number(m[1]);
+    });
   }
 }
 
