@@ -92,7 +92,7 @@ func walkValue(b []byte, budget int64, generic bool) (int64, error) {
 			cost += 32 // a key that is not a string is formatted as one
 		}
 		if budget >= 0 && cost > budget {
-			return 0, fmt.Errorf("%w: a generic decode of these %d bytes would take about %d bytes of memory (limit %d)", ErrTooComplex, len(b), cost, budget)
+			return 0, fmt.Errorf("%w: a generic decode of these %d bytes would take over %d bytes of memory (decode into typed values instead)", ErrTooComplex, len(b), budget)
 		}
 		if items > 0 { // a container opens: its values are one level deeper
 			stack = append(stack, openValue{left: items, isMap: c&0xf0 == 0x80 || c == 0xde || c == 0xdf})

@@ -124,7 +124,7 @@ func ReadServiceName(args []byte) (string, error) {
 	if err != nil || n < 1 || len(rest) == 0 {
 		return "", err
 	}
-	if (rest[0]&0xe0 == 0xa0 || rest[0] == 0xd9 || rest[0] == 0xda || rest[0] == 0xdb) {
+	if rest[0]&0xe0 == 0xa0 || rest[0] == 0xd9 || rest[0] == 0xda || rest[0] == 0xdb {
 		s, _, err := ReadStr(rest)
 		return s, err
 	}
