@@ -102,6 +102,10 @@ unit:
 ## their committed corpora (testdata/fuzz) with the other tests.
 FUZZ_TARGETS := \
 	./shared/wire:FuzzDecode \
+	./shared/wire:FuzzCheckValue \
+	./shared/wire:FuzzControl \
+	./shared/stream:FuzzReadFrame \
+	./shared/bus:FuzzPayload \
 	./nativeclient:FuzzParseAddr \
 	./hub:FuzzWSUpgrade \
 	./cmd/ipcbus:FuzzParseJSON
