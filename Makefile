@@ -106,6 +106,7 @@ FUZZ_TARGETS := \
 	./shared/wire:FuzzControl \
 	./shared/stream:FuzzReadFrame \
 	./shared/bus:FuzzPayload \
+	./wasmclient:FuzzDecodeOp \
 	./nativeclient:FuzzParseAddr \
 	./hub:FuzzWSUpgrade \
 	./cmd/ipcbus:FuzzParseJSON

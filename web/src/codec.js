@@ -318,6 +318,8 @@ function readMap(r, n, depth) {
   return o;
 }
 
+// The nesting limit of every decoder of peer payloads: wire.MaxDepth in Go
+// (shared/wire/limits.go), the same count (a scalar at the top is depth 1).
 const maxDepth = 10000;
 
 function readValue(r, depth) {
