@@ -71,10 +71,10 @@ run: build web
 	@echo "starting $(BIN)/ipcbus serve --ws 127.0.0.1:50495 --web $(WEBOUT)"
 	@$(BIN)/ipcbus serve --ws 127.0.0.1:50495 --web $(WEBOUT)
 
-## test: vet both targets, gofmt, every Go test with -race, a short fuzz run,
-## the browser tests in headless Chromium, the Node suites, and a smoke run of
+## test: vet both targets, gofmt, every Go test with -race (replaying the fuzz
+## corpora; new fuzzing is `make fuzz`, never part of test), the browser tests in headless Chromium, the Node suites, and a smoke run of
 ## the benchmarks
-test: vet fmt-check unit fuzz browser-test node-test bench-smoke
+test: vet fmt-check unit browser-test node-test bench-smoke
 
 ## soak: not part of test. A hub process restarted every SOAK_RESTART_EVERY
 ## (SIGTERM and SIGKILL in turn) under clients at half the measured request
