@@ -71,8 +71,9 @@ run: build web
 	@echo "starting $(BIN)/ipcbus serve --ws 127.0.0.1:50495 --web $(WEBOUT)"
 	@$(BIN)/ipcbus serve --ws 127.0.0.1:50495 --web $(WEBOUT)
 
-## test: vet both targets, gofmt, every Go test with -race (replaying the fuzz
-## corpora; new fuzzing is `make fuzz`, never part of test), the browser tests in headless Chromium, the Node suites, and a smoke run of
+## test: vet both targets, gofmt, every Go test with -race (replaying the
+## fuzz corpora; fuzzing anew is `make fuzz`, never part of test), the
+## browser tests in headless Chromium, the Node suites, and a smoke run of
 ## the benchmarks
 test: vet fmt-check unit browser-test node-test bench-smoke
 
