@@ -99,8 +99,10 @@ fmt-check:
 unit:
 	$(GO) test -race -count=1 ./...
 
-## FUZZ_TARGETS: every fuzz target, as package:Target. `make unit` replays
-## their committed corpora (testdata/fuzz) with the other tests.
+## FUZZ_TARGETS: every Go fuzz target, as package:Target. `make unit` replays
+## their committed corpora (testdata/fuzz) with the other tests; the JS
+## codec's fuzz test (web/tests/codec.fuzz.test.js, corpus in
+## web/tests/testdata/fuzz-codec) runs a fixed mutation set in node-test.
 FUZZ_TARGETS := \
 	./shared/wire:FuzzDecode \
 	./nativeclient:FuzzParseAddr \
@@ -122,6 +124,8 @@ fuzz-long:
 		echo "fuzz $$t for $(FUZZ_LONG)"; \
 		$(GO) test -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZ_LONG) "$${t%%:*}" || exit 1; \
 	done
+	@echo "fuzz the JS codec (web/tests/codec.fuzz.test.js) for $(FUZZ_LONG)"
+	cd web && IPCBUS_FUZZ_TIME=$(FUZZ_LONG) node --test tests/codec.fuzz.test.js
 
 ## browser-deps: Debian's Chromium, installed when missing (needs root, as CI is)
 browser-deps:
