@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -35,6 +36,15 @@ type electronApp struct {
 	wcid         int      // the window's webContents id (event.sender.id)
 	argv         []string // the renderer's command line beyond the bridge's additionalArguments
 	js           string   // JS run before the preload, in its world (IPCBUS_CONFIG)
+	main         *nodeMain // the app's own main process; nil: the suite's (electron-main.cjs)
+}
+
+// mainOf is the process that answers app's preloads.
+func (app *electronApp) mainOf(t *testing.T) *nodeMain {
+	if app.main != nil {
+		return app.main
+	}
+	return mainProcess(t)
 }
 
 // rendererPID is the renderer's process id the stand-in gives: the
@@ -90,7 +100,7 @@ func (app *electronApp) config() map[string]string {
 func (app *electronApp) commandLine(t *testing.T) []string {
 	t.Helper()
 	var args []string
-	if err := mainProcess(t).call(map[string]any{"op": "args", "config": app.config(), "options": app.options()}, &args); err != nil {
+	if err := app.mainOf(t).call(map[string]any{"op": "args", "config": app.config(), "options": app.options()}, &args); err != nil {
 		t.Fatalf("additionalArguments: %v", err)
 	}
 	return append(append([]string{"/path/to/electron", "--type=renderer"}, args...), app.argv...)
@@ -185,7 +195,11 @@ func (tb *tab) answerMain(app *electronApp, e *runtime.EventBindingCalled) {
 			"frameId":     1,
 			"processId":   3,
 		}
-		if err := theMain.m.call(map[string]any{"op": "handle", "channel": msg.Channel, "config": app.config(), "options": app.options(), "event": event}, &result); err != nil {
+		m := app.main
+		if m == nil {
+			m = theMain.m
+		}
+		if err := m.call(map[string]any{"op": "handle", "channel": msg.Channel, "config": app.config(), "options": app.options(), "event": event}, &result); err != nil {
 			errText = "Error invoking remote method '" + msg.Channel + "': Error: " + err.Error()
 		}
 	}
@@ -241,42 +255,67 @@ func mainProcess(t *testing.T) *nodeMain {
 }
 
 func stopMain() {
-	if m := theMain.m; m != nil && m.cmd != nil {
-		m.stdin.Close()
-		m.cmd.Wait()
+	if m := theMain.m; m != nil {
+		m.stop()
 	}
 }
 
 func startNodeMain() *nodeMain {
+	m, first := startNode("testdata/electron-main.cjs", nil)
+	if m.started == nil && first != "ready" {
+		m.started = fmt.Errorf("not ready: %s", first)
+	}
+	return m
+}
+
+// startNode runs node script with node.cjs's path and args (env added
+// to this process's), and returns
+// it with the first line it printed (its error output when it printed
+// none).
+func startNode(script string, env []string, args ...string) (*nodeMain, string) {
 	m := &nodeMain{}
 	node, err := exec.LookPath("node")
 	if err != nil {
 		m.started = err
-		return m
+		return m, ""
 	}
-	m.cmd = exec.Command(node, "testdata/electron-main.cjs", filepath.Join(webDir, "node.cjs"))
+	m.cmd = exec.Command(node, append([]string{script, filepath.Join(webDir, "node.cjs")}, args...)...)
+	if env != nil {
+		m.cmd.Env = append(os.Environ(), env...)
+	}
 	var stderr strings.Builder
 	m.cmd.Stderr = &stderr
 	if m.stdin, err = m.cmd.StdinPipe(); err != nil {
 		m.started = err
-		return m
+		return m, ""
 	}
 	out, err := m.cmd.StdoutPipe()
 	if err != nil {
 		m.started = err
-		return m
+		return m, ""
 	}
 	if err := m.cmd.Start(); err != nil {
 		m.started = err
 		m.cmd = nil
-		return m
+		return m, ""
 	}
 	m.out = bufio.NewScanner(out)
 	m.out.Buffer(make([]byte, 64*1024), 1<<20)
-	if !m.out.Scan() || m.out.Text() != "ready" {
-		m.started = fmt.Errorf("not ready: %s", stderr.String())
+	if !m.out.Scan() {
+		m.stdin.Close()
+		m.cmd.Wait()
+		m.started = fmt.Errorf("%s ended: %s", script, stderr.String())
+		return m, ""
 	}
-	return m
+	return m, m.out.Text()
+}
+
+// stop ends the process (its stdin closes) and waits for it.
+func (m *nodeMain) stop() {
+	if m.cmd != nil {
+		m.stdin.Close()
+		m.cmd.Wait()
+	}
 }
 
 // call sends one request and decodes its result into out.
