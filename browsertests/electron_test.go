@@ -30,12 +30,12 @@ import (
 // handler (what IpcBusBridge registers with ipcMain.handle). The main
 // process sees the frame's URL from the browser, not from the page.
 type electronApp struct {
-	url, token   string   // what the bridge's config holds
-	allowedPages []string // the bridge's allowedPages option
-	frames       []string // the bridge's frames option
-	wcid         int      // the window's webContents id (event.sender.id)
-	argv         []string // the renderer's command line beyond the bridge's additionalArguments
-	js           string   // JS run before the preload, in its world (IPCBUS_CONFIG)
+	url, token   string    // what the bridge's config holds
+	allowedPages []string  // the bridge's allowedPages option
+	frames       []string  // the bridge's frames option
+	wcid         int       // the window's webContents id (event.sender.id)
+	argv         []string  // the renderer's command line beyond the bridge's additionalArguments
+	js           string    // JS run before the preload, in its world (IPCBUS_CONFIG)
 	main         *nodeMain // the app's own main process; nil: the suite's (electron-main.cjs)
 }
 
