@@ -1,12 +1,17 @@
 package browsertests
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
 	"github.com/ipcbus/ipcbus/hub"
 	"github.com/ipcbus/ipcbus/shared/bus"
 )
@@ -78,5 +83,58 @@ func TestStrictCSP(t *testing.T) {
 				t.Errorf("queryState from the page lacks the native peer: %+v", state)
 			}
 		})
+	}
+}
+
+// What a world's own policy (Electron's webFrame.setIsolatedWorldInfo,
+// here CDP's Page.createIsolatedWorld) changes under a page's strict one,
+// in this Chromium: the world's loads follow its own policy (a fetch the
+// page's connect-src forbids goes out), but compiling WebAssembly is still
+// refused. So the page's policy must allow 'wasm-unsafe-eval' whatever the
+// preload sets (docs/electron.md).
+func TestIsolatedWorldOwnCSP(t *testing.T) {
+	csp := "default-src 'self'"
+	srv := appServer(t, &csp)
+	var none string
+	other := appServer(t, &none)
+	ctx, cancel := chromedp.NewContext(browserCtx)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/test/plain.html")); err != nil {
+		t.Fatal(err)
+	}
+	tree, err := chromedp.Call(ctx, page.GetFrameTree, cdp.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	eval := func(world runtime.ExecutionContextID, expr string) string {
+		t.Helper()
+		r, err := chromedp.Call(ctx, runtime.Evaluate, runtime.EvaluateParams{Expression: expr, ContextID: world, AwaitPromise: &yes, ReturnByValue: &yes})
+		if err != nil || r.ExceptionDetails != nil {
+			t.Fatalf("eval %s: %v %+v", expr, err, r.ExceptionDetails)
+		}
+		var s string
+		json.Unmarshal(r.Result.Value, &s)
+		return s
+	}
+	compile := `WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])).then(() => 'compiled', (e) => 'refused: ' + e.message)`
+	fetchOther := "fetch(" + jsString(other.URL+"/test/plain.html") + ", { mode: 'no-cors' }).then(() => 'fetched', (e) => 'refused: ' + e.message)"
+	for _, c := range []struct {
+		name, csp         string
+		compiles, fetches bool
+	}{
+		{name: "the page's policy", compiles: false, fetches: false},
+		{name: "a policy of its own", csp: "script-src 'wasm-unsafe-eval'; connect-src *", compiles: false, fetches: true},
+	} {
+		w, err := chromedp.Call(ctx, page.CreateIsolatedWorld, page.CreateIsolatedWorldParams{FrameID: tree.FrameTree.Frame.ID, WorldName: c.name, ContentSecurityPolicy: c.csp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := eval(w.ExecutionContextID, compile); (got == "compiled") != c.compiles {
+			t.Errorf("a world with %s: WebAssembly.compile: %s, want compiled %v", c.name, got, c.compiles)
+		}
+		if got := eval(w.ExecutionContextID, fetchOther); (got == "fetched") != c.fetches {
+			t.Errorf("a world with %s: fetch of another origin: %s, want fetched %v", c.name, got, c.fetches)
+		}
 	}
 }

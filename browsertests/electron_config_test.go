@@ -34,6 +34,19 @@ func TestRendererCommandLineHasNoToken(t *testing.T) {
 		t.Errorf("globalThis.process was %q before the preload ran, want none (a sandboxed preload's process is a parameter)", before)
 	}
 
+	// The preload gave its world a policy of its own that lets it reach
+	// the hub (webFrame.setIsolatedWorldInfo, recorded by the stand-in).
+	var worlds []struct {
+		WorldID        int    `json:"worldId"`
+		SecurityOrigin string `json:"securityOrigin"`
+		CSP            string `json:"csp"`
+	}
+	tb.eval(`globalThis.__ipcbusWorldInfo`, &worlds)
+	if len(worlds) != 1 || worlds[0].WorldID != 999 || worlds[0].SecurityOrigin != "http://"+hostPort(h) ||
+		!strings.Contains(worlds[0].CSP, "'wasm-unsafe-eval'") || !strings.Contains(worlds[0].CSP, "ws://"+hostPort(h)) {
+		t.Errorf("webFrame.setIsolatedWorldInfo calls %+v, want one for world 999 with the page's origin and a policy allowing the hub", worlds)
+	}
+
 	var peer bus.Peer
 	tb.eval(`T.connect("page")`, &peer)
 	if peer.Process.Type != "renderer" || peer.Process.WCID != 21 || peer.Process.PID != rendererPID || peer.Process.RID != 1 {
