@@ -419,8 +419,12 @@ export interface IpcBusBroker {
   /** the hub process's pid, once connected */
   readonly pid: number | undefined;
 }
-export declare function CreateIpcBusBroker(options?: object): IpcBusBroker;
-export declare const IpcBusBroker: { Create(options?: object): IpcBusBroker };
+export interface IpcBusBrokerOptions {
+  /** the page origins the hub's WebSocket listener allows beside its own ("file://", "app://myapp") */
+  allowOrigins?: string[];
+}
+export declare function CreateIpcBusBroker(options?: IpcBusBrokerOptions): IpcBusBroker;
+export declare const IpcBusBroker: { Create(options?: IpcBusBrokerOptions): IpcBusBroker };
 
 /** What a renderer's preload needs to join the bridge's hub (IPCBUS_CONFIG, or the preload's arguments). */
 export interface IpcBusBridgeConfig {
@@ -452,7 +456,7 @@ export interface IpcBusBridge {
 export type IpcBusAllowedPages = Array<string | RegExp | ((url: string) => boolean)>;
 
 export interface IpcBusBridgeOptions {
-  /** default ["file://"] */
+  /** default ["file://"]; the origins among them are allowed by the hub the bridge starts */
   allowedPages?: IpcBusAllowedPages;
   /** the origins of the frames the preloads grant without grantFrame */
   frames?: string[];

@@ -10,7 +10,7 @@
 import { ensureHub, releaseHub, runningHub } from './broker.js';
 import { parseConnectArgs, parseAddress } from './address.js';
 import * as ipcbusClient from '../client.js';
-import { PRELOAD_CHANNEL, preloadConfigHandler, preloadArguments } from './preload-config.js';
+import { PRELOAD_CHANNEL, preloadConfigHandler, preloadArguments, pageOrigins } from './preload-config.js';
 
 // electronIpcMain is Electron's ipcMain in Electron's main process, else
 // undefined.
@@ -30,7 +30,9 @@ export class IpcBusBridge {
   // options: {allowedPages, frames, name, ipcMain}. allowedPages: the
   // pages whose preload gets the configuration (origins such as
   // "app://myapp" or "file://", RegExps of the URL, functions of it;
-  // default ["file://"]); frames: the origins of the frames the preloads
+  // default ["file://"]; the origins among them are the ones the hub's
+  // WebSocket listener allows, when the bridge starts it); frames: the
+  // origins of the frames the preloads
   // grant (--ipcbus-frames); ipcMain: Electron's, found by itself in
   // Electron's main process.
   constructor(options) {
@@ -60,7 +62,12 @@ export class IpcBusBridge {
     if (!hub && address) {
       throw new Error(`ipcbus: IpcBusBridge.connect(${JSON.stringify(args[0])}): a bridge in front of a hub another process started is not supported yet; start the IpcBusBroker in this process, or connect the bridge with no address`);
     }
-    this._hub = await ensureHub(hub ? [] : args, this);
+    const origins = pageOrigins(this._options.allowedPages);
+    this._hub = await ensureHub(hub ? [] : args, this, origins);
+    const missing = origins.filter((o) => !this._hub.origins.includes(o));
+    if (missing.length > 0 && this._options.allowedPages !== undefined) {
+      console.warn(`ipcbus: IpcBusBridge: this process's hub (its IpcBusBroker's) does not allow the origins ${missing.join(', ')}: their pages cannot connect; give the broker allowOrigins`);
+    }
     const ipcMain = this._options.ipcMain || electronIpcMain();
     if (ipcMain && !this._ipcMain) {
       ipcMain.removeHandler(PRELOAD_CHANNEL);

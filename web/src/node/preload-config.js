@@ -39,6 +39,13 @@ export function allowedPage(url, allow) {
       : norm(String(a)) === norm(origin)));
 }
 
+// pageOrigins is the origins (the strings) among allowedPages: what the
+// hub's WebSocket listener must allow (the Origin a page's socket sends).
+export function pageOrigins(allow) {
+  const list = allow === undefined ? ['file://'] : Array.isArray(allow) ? allow : [allow];
+  return list.filter((a) => typeof a === 'string').map((a) => (a === 'file:' || a === 'file://' ? 'file://' : a.replace(/\/+$/, '').toLowerCase()));
+}
+
 // preloadConfigHandler returns the function ipcMain.handle(PRELOAD_CHANNEL)
 // runs: config() is {url, token} (the bridge's), options {allowedPages,
 // frames: [origin], name}. It throws for a frame not allowed (the preload
