@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ipcbusClient from '../client.js';
-import { startHub, stopHub } from './hub-process.js';
+import { startHub, stopHub, unpacked } from './hub-process.js';
 import { setLocalHub, getLocalHub, parseConnectArgs, parseAddress } from './address.js';
 import { CreateIpcBusClient } from './clients.js';
 
@@ -56,7 +56,7 @@ export async function ensureHub(args, owner, origins) {
     tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipcbus-'));
     unixPath = path.join(tmpDir, 'ipcbus.sock');
   }
-  const flags = ['--unix', unixPath, '--tcp', tcp, '--ws', '127.0.0.1:0', '--web', __dirname];
+  const flags = ['--unix', unixPath, '--tcp', tcp, '--ws', '127.0.0.1:0', '--web', unpacked(__dirname)];
   const allowed = [...new Set((origins || []).map((o) => String(o).toLowerCase()))];
   for (const o of allowed) flags.push('--allow-origin', o);
   let hub;
