@@ -2,6 +2,7 @@ package browsertests
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -84,5 +85,16 @@ func TestRendererCommandLineHasNoToken(t *testing.T) {
 	other.mainMu.Unlock()
 	if len(refused) != 1 || !strings.Contains(refused[0].Error, "allowedPages") {
 		t.Errorf("the main process answered %+v, want a refusal naming allowedPages", refused)
+	}
+
+	// An app's own preload that bundles ipcbus/preload and gives the token
+	// itself (PreloadElectronCommonIpc, while the main process has not
+	// answered yet): what it gives is added to the answer.
+	own := app.with("")
+	own.after = fmt.Sprintf(`module.exports.PreloadElectronCommonIpc({ token: %q });`, h.Token())
+	mine := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, electron: own})
+	mine.eval(connectError, &got)
+	if got != "connected" {
+		t.Errorf("connect with the token given by the app's own preload: %q", got)
 	}
 }

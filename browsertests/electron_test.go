@@ -36,6 +36,7 @@ type electronApp struct {
 	wcid         int       // the window's webContents id (event.sender.id)
 	argv         []string  // the renderer's command line beyond the bridge's additionalArguments
 	js           string    // JS run before the preload, in its world (IPCBUS_CONFIG)
+	after        string    // JS run in the wrapper after the bundle, as an app's own preload that bundles it
 	main         *nodeMain // the app's own main process; nil: the suite's (electron-main.cjs)
 }
 
@@ -112,9 +113,9 @@ func (app *electronApp) commandLine(t *testing.T) []string {
 func (app *electronApp) wrap(argv []string, isolated bool, bundle string) string {
 	b, _ := json.Marshal(map[string]any{"argv": argv, "pid": rendererPID, "contextIsolated": isolated})
 	return fmt.Sprintf("%s\n;(() => {\n%s\nconst standIn = electronStandIn(%s);\n"+
-		"(function (require, process, Buffer, global, setImmediate, clearImmediate, exports, module) {\n%s\n})"+
+		"(function (require, process, Buffer, global, setImmediate, clearImmediate, exports, module) {\n%s\n%s\n})"+
 		"(standIn.require, standIn.process, undefined, globalThis, undefined, undefined, {}, { exports: {} });\n})();\n",
-		app.js, electronStandInJS, b, bundle)
+		app.js, electronStandInJS, b, bundle, app.after)
 }
 
 // electronStandInJS makes the wrapper's process and require: require

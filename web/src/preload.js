@@ -87,11 +87,19 @@ let installed = null;
 // what the bundle does when it loads, and what an app's own preload calls,
 // with IPCBUS_CONFIG's fields, once it has its configuration. It returns
 // true once the API is installed with a configuration; calling it again
-// then does nothing. It returns false in a subframe (the top page's
+// then does nothing (but while the preload waits for the main process, a
+// configuration given adds to what it answers). It returns false in a subframe (the top page's
 // preload serves frames) or when no configuration was found (the API is
 // then installed with its error, and a later call may replace it).
+// Called with a configuration while the first call still waits for the
+// main process's answer, it adds to that one (lateConfigs).
+/** @type {any[]} */
+const lateConfigs = [];
 function PreloadElectronCommonIpc(given) {
-  if (installed && !installed.error) return true;
+  if (installed && !installed.error) {
+    if (given && !installed.hubURL) lateConfigs.push(given);
+    return true;
+  }
   if (typeof window !== 'undefined' && window.top !== window) return false;
   installed = install(given);
   for (const name of ['ElectronCommonIPC', 'ElectronCommonIpc']) {
@@ -162,6 +170,7 @@ function install(given) {
 
   function readConfig(main) {
     const c = { ...fromLocation(), ...fromArgv(), ...main, ...fromObject(globalThis.IPCBUS_CONFIG), ...fromObject(given) };
+    for (const late of lateConfigs) Object.assign(c, fromObject(late));
     if (!c.url) {
       throw new Error('ipcbus: no hub URL (from the main process over ipcRenderer.invoke, as IpcBusBridge answers it, ' +
         'ipcbus-url in the page URL, --ipcbus-url= in the preload arguments, or IPCBUS_CONFIG.url)' +
