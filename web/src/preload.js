@@ -33,7 +33,7 @@
 // where Chromium has no such event.
 // client.wasm is fetched from the hub (http://HOST:PORT/client.wasm) unless
 // wasm names another URL; a fetch that fails (the hub not listening yet)
-// is retried with backoff for about 6 s.
+// is retried with backoff for about 3 s (6 tries).
 import * as ipcbusClient from './client.js';
 import * as ipcbusService from './service.js';
 import * as ipcbusHost from './host.js';
