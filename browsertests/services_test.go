@@ -156,7 +156,7 @@ type jsStatus struct {
 // helpers loaded and a client named name connected.
 func openServicesTab(t *testing.T, h *hub.Hub, name string) (*tab, bus.Peer) {
 	t.Helper()
-	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, config: electronArgs(h)})
+	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, electron: electronArgs(h)})
 	tb.eval(servicesJS, nil)
 	var peer bus.Peer
 	tb.eval(fmt.Sprintf(`T.connect(%q)`, name), &peer)
