@@ -296,7 +296,7 @@ func TestGoServiceFromPageProxy(t *testing.T) {
 		return { connect, call, started: S.p.isStarted };
 	})()`, &early)
 	for what, r := range map[string]jsSettled{"connect": early.Connect, "call": early.Call} {
-		if r.OK || r.Err != "timeout" || r.MS < 295 || r.MS > 5000 {
+		if r.OK || r.Err != "timeout" || r.MS < 250 || r.MS > 5000 { // the page measures from a little after the proxy starts its timer
 			t.Errorf("%s of the proxy with timeoutDelay 300 = %+v, want 'timeout' after 300 ms", what, r)
 		}
 	}
