@@ -162,6 +162,8 @@ export interface ElectronCommonIPC {
 /** The hub's answer to a request on IPCBUS_CHANNEL_QUERY_STATE. */
 export interface IpcBusHubState {
   hub: string;
+  /** the hub's listeners and the addresses clients dial, without the token */
+  listeners: { unix?: string; tcp?: string; ws?: string };
   connections: Array<{
     id: number;
     transport: 'unix' | 'tcp' | 'ws';
@@ -435,8 +437,9 @@ export interface IpcBusBridgeConfig {
 
 /**
  * The WebSocket listener for renderers: the one of this process's hub (the
- * broker's when one runs, else a hub the bridge starts). A bridge in front
- * of a hub another process started is not supported yet (connect rejects).
+ * broker's when one runs, else a hub the bridge starts), or, connected
+ * to the address of a hub another process started (the hybrid app), that
+ * hub's own listener with its token.
  */
 export interface IpcBusBridge {
   connect(options?: IpcBusBrokerConnectOptions): Promise<void>;

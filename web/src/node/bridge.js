@@ -4,11 +4,13 @@
 // process's hub: the broker's when one runs, else a hub the bridge starts
 // for itself (the original's Electron app: a bridge, no broker), which then
 // is this process's hub as a broker's would be.
-// A bridge in front of a hub another process started (the original's
-// hybrid app) needs the hub to forward to an upstream hub: not done yet;
-// connect rejects with that.
+// A bridge given the address of a hub another process started (the
+// original's hybrid app: a broker in a Node process, the bridge in
+// Electron's main process) hands its renderers that hub's own WebSocket
+// listener (remote.js).
 import { ensureHub, releaseHub, runningHub } from './broker.js';
 import { parseConnectArgs, parseAddress } from './address.js';
+import { remoteHub } from './remote.js';
 import * as ipcbusClient from '../client.js';
 import { PRELOAD_CHANNEL, preloadConfigHandler, preloadArguments, pageOrigins } from './preload-config.js';
 
@@ -59,14 +61,15 @@ export class IpcBusBridge {
     if (hub && address && parseAddress(address).url !== parseAddress(hub.address).url) {
       throw new Error(`ipcbus: IpcBusBridge.connect(${JSON.stringify(args[0])}): this process's hub is at ${parseAddress(hub.address).url}; a bridge in front of another hub is not supported yet`);
     }
-    if (!hub && address) {
-      throw new Error(`ipcbus: IpcBusBridge.connect(${JSON.stringify(args[0])}): a bridge in front of a hub another process started is not supported yet; start the IpcBusBroker in this process, or connect the bridge with no address`);
-    }
     const origins = pageOrigins(this._options.allowedPages);
-    this._hub = await ensureHub(hub ? [] : args, this, origins);
-    const missing = origins.filter((o) => !this._hub.origins.includes(o));
-    if (missing.length > 0 && this._options.allowedPages !== undefined) {
-      console.warn(`ipcbus: IpcBusBridge: this process's hub (its IpcBusBroker's) does not allow the origins ${missing.join(', ')}: their pages cannot connect; give the broker allowOrigins`);
+    if (!hub && address) {
+      this._hub = await remoteHub(address, parseConnectArgs(args).options);
+    } else {
+      this._hub = await ensureHub(hub ? [] : args, this, origins);
+      const missing = origins.filter((o) => !this._hub.origins.includes(o));
+      if (missing.length > 0 && this._options.allowedPages !== undefined) {
+        console.warn(`ipcbus: IpcBusBridge: this process's hub (its IpcBusBroker's) does not allow the origins ${missing.join(', ')}: their pages cannot connect; give the broker allowOrigins`);
+      }
     }
     const ipcMain = this._options.ipcMain || electronIpcMain();
     if (ipcMain && !this._ipcMain) {
@@ -77,11 +80,13 @@ export class IpcBusBridge {
   }
 
   async close(options) {
+    const hub = this._hub;
     this._hub = null;
     if (this._ipcMain) {
       this._ipcMain.removeHandler(PRELOAD_CHANNEL);
       this._ipcMain = null;
     }
+    if (hub && 'remote' in hub) return; // another process's hub: not ours to stop
     await releaseHub(this, ipcbusClient.timeoutFor(options && options.timeoutDelay));
   }
 
