@@ -89,3 +89,48 @@ func TestTwoAppsOnOneMachine(t *testing.T) {
 		}
 	}
 }
+
+// electron-common-ipc's hybrid app: a Node process runs the broker, an
+// Electron main process runs IpcBusBridge.connect(that broker's address)
+// and a client. A window of the Electron app joins the broker's hub with
+// what the bridge handed its preload, and both Node processes answer it.
+func TestHybridApp(t *testing.T) {
+	bin, err := ipcbusBin()
+	if err != nil {
+		t.Fatalf("go build ./cmd/ipcbus: %v", err)
+	}
+	sock := filepath.Join(t.TempDir(), "broker.sock")
+	broker, first := startNode("testdata/broker-app.cjs", []string{"IPCBUS_BIN=" + bin, "IPCBUS_ADDR="}, sock)
+	t.Cleanup(broker.stop)
+	if broker.started != nil {
+		t.Fatalf("broker process: %v", broker.started)
+	}
+	var b struct{ Addr string }
+	if err := json.Unmarshal([]byte(first), &b); err != nil || b.Addr != "unix:"+sock {
+		t.Fatalf("the broker process printed %q (%v), want its address unix:%s", first, err, sock)
+	}
+	m, first := startNode("testdata/electron-app.cjs", []string{"IPCBUS_BIN=" + bin, "IPCBUS_ADDR=", "IPCBUS_HYBRID_ADDR=" + b.Addr}, "E")
+	t.Cleanup(m.stop)
+	if m.started != nil {
+		t.Fatalf("Electron main process: %v", m.started)
+	}
+	var info appInfo
+	if err := json.Unmarshal([]byte(first), &info); err != nil {
+		t.Fatalf("the Electron main process printed %q: %v", first, err)
+	}
+	if info.Config.Token == "" || strings.Contains(strings.Join(info.Args, " "), info.Config.Token) {
+		t.Fatalf("bridge config %+v, additionalArguments %q: want a token, and none on the command line", info.Config, info.Args)
+	}
+	u, _ := url.Parse(info.Config.URL)
+	app := &electronApp{url: info.Config.URL, token: info.Config.Token, wcid: 1, main: m}
+	tb := openTab(t, "http://"+u.Host+"/test/blank.html", preload{isolated: true, electron: app})
+	tb.eval(`T.connect("page")`, nil)
+	var got struct{ Broker, Main string }
+	tb.eval(`(async () => {
+		const c = T.client("page");
+		return { broker: (await c.request("broker/name", 0)).payload, main: (await c.request("app/name", 0)).payload };
+	})()`, &got)
+	if got.Broker != "broker" || got.Main != "E" {
+		t.Errorf("the window asked both Node processes and got %+v, want broker and E", got)
+	}
+}

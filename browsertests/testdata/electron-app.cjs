@@ -6,7 +6,9 @@
 // line {addr, config, args} once ready, then answers the tests' requests
 // as electron-main.cjs does ({id, op: 'handle', channel, event} through
 // the registered handler, {op: 'args'}: the bridge's
-// additionalArguments). It exits when stdin ends.
+// additionalArguments). It exits when stdin ends. With IPCBUS_HYBRID_ADDR
+// set, the bridge and the client connect to that hub, which another
+// process started (the hybrid app).
 'use strict';
 const readline = require('node:readline');
 const ipc = require(process.argv[2]);
@@ -25,9 +27,12 @@ const ipcMain = {
   let bridge;
   const hubHost = () => new URL(bridge.config.url).host;
   bridge = ipc.IpcBusBridge.Create({ ipcMain, allowedPages: [(url) => new URL(url).host === hubHost()] });
-  await bridge.connect();
+  const hybrid = process.env.IPCBUS_HYBRID_ADDR;
+  if (hybrid) await bridge.connect(hybrid);
+  else await bridge.connect();
   const main = ipc.IpcBusClient.Create();
-  await main.connect({ peerName: `main-${name}` });
+  if (hybrid) await main.connect(hybrid, { peerName: `main-${name}` });
+  else await main.connect({ peerName: `main-${name}` });
   main.on('app/name', (event) => event.request.resolve(name));
   process.stdout.write(`${JSON.stringify({ addr: process.env.IPCBUS_ADDR, config: bridge.config, args: bridge.additionalArguments })}\n`);
 
