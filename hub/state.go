@@ -11,7 +11,12 @@ import (
 // State is a snapshot of the hub: its connections with their peers and
 // subscriptions, and every channel with its number of subscribed peers.
 type State struct {
-	Hub         string            `json:"hub" msgpack:"hub"`
+	Hub string `json:"hub" msgpack:"hub"`
+	// Listeners are the hub's listeners by kind ("unix", "tcp", "ws") with
+	// the address a client dials, without the token: "unix:/path",
+	// "tcp:127.0.0.1:50494", "ws://127.0.0.1:50495/ws". An IpcBusBridge in
+	// another process hands the "ws" one to its renderers.
+	Listeners   map[string]string `json:"listeners" msgpack:"listeners"`
 	Connections []ConnectionState `json:"connections" msgpack:"connections"`
 	Channels    []ChannelState    `json:"channels" msgpack:"channels"`
 }
@@ -40,8 +45,14 @@ type ChannelState struct {
 
 // State returns a snapshot of the hub, sorted by id and channel name.
 func (h *Hub) State() State {
-	s := State{Hub: h.cfg.Name, Connections: []ConnectionState{}, Channels: []ChannelState{}}
+	s := State{Hub: h.cfg.Name, Listeners: map[string]string{}, Connections: []ConnectionState{}, Channels: []ChannelState{}}
 	h.mu.Lock()
+	for kind := range h.listeners {
+		s.Listeners[kind] = h.addrLocked(kind)
+		if kind == "ws" {
+			s.Listeners[kind] = wsURLOf(s.Listeners[kind])
+		}
+	}
 	conns := make([]*conn, 0, len(h.conns))
 	for c := range h.conns {
 		conns = append(conns, c)
