@@ -71,10 +71,11 @@ run: build web
 	@echo "starting $(BIN)/ipcbus serve --ws 127.0.0.1:50495 --web $(WEBOUT)"
 	@$(BIN)/ipcbus serve --ws 127.0.0.1:50495 --web $(WEBOUT)
 
-## test: vet both targets, gofmt, every Go test with -race, a short fuzz run,
-## the browser tests in headless Chromium, the Node suites, and a smoke run of
+## test: vet both targets, gofmt, every Go test with -race (replaying the
+## fuzz corpora; fuzzing anew is `make fuzz`, never part of test), the
+## browser tests in headless Chromium, the Node suites, and a smoke run of
 ## the benchmarks
-test: vet fmt-check unit fuzz browser-test node-test bench-smoke
+test: vet fmt-check unit browser-test node-test bench-smoke
 
 ## soak: not part of test. A hub process restarted every SOAK_RESTART_EVERY
 ## (SIGTERM and SIGKILL in turn) under clients at half the measured request
@@ -98,10 +99,17 @@ fmt-check:
 unit:
 	$(GO) test -race -count=1 ./...
 
-## FUZZ_TARGETS: every fuzz target, as package:Target. `make unit` replays
-## their committed corpora (testdata/fuzz) with the other tests.
+## FUZZ_TARGETS: every Go fuzz target, as package:Target. `make unit` replays
+## their committed corpora (testdata/fuzz) with the other tests; the JS
+## codec's fuzz test (web/tests/codec.fuzz.test.js, corpus in
+## web/tests/testdata/fuzz-codec) runs a fixed mutation set in node-test.
 FUZZ_TARGETS := \
 	./shared/wire:FuzzDecode \
+	./shared/wire:FuzzCheckValue \
+	./shared/wire:FuzzControl \
+	./shared/stream:FuzzReadFrame \
+	./shared/bus:FuzzPayload \
+	./wasmclient:FuzzDecodeOp \
 	./nativeclient:FuzzParseAddr \
 	./hub:FuzzWSUpgrade \
 	./cmd/ipcbus:FuzzParseJSON
@@ -121,6 +129,8 @@ fuzz-long:
 		echo "fuzz $$t for $(FUZZ_LONG)"; \
 		$(GO) test -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZ_LONG) "$${t%%:*}" || exit 1; \
 	done
+	@echo "fuzz the JS codec (web/tests/codec.fuzz.test.js) for $(FUZZ_LONG)"
+	cd web && IPCBUS_FUZZ_TIME=$(FUZZ_LONG) node --test tests/codec.fuzz.test.js
 
 ## browser-deps: Debian's Chromium, installed when missing (needs root, as CI is)
 browser-deps:

@@ -33,7 +33,7 @@ func TestEmitterCasesInJS(t *testing.T) {
 		t.Fatal("no cases in the table")
 	}
 	h := startHub(t, hub.Config{})
-	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, config: electronArgs(h)})
+	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, electron: electronArgs(h)})
 	tb.eval(`T.connect("page")`, nil)
 	cases, _ := json.Marshal(file.Cases)
 	var got map[string]struct {

@@ -39,7 +39,7 @@ func TestPageAndNativeExchange(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, config: electronArgs(h, "--ipcbus-wcid=7")})
+	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, electron: electronArgs(h, "--ipcbus-wcid=7")})
 	var peer bus.Peer
 	tb.eval(`T.connect("page")`, &peer)
 	if peer.ID == 0 || peer.Name != "page" || peer.Process.Type != "renderer" || peer.Process.WCID != 7 || peer.Process.PID != 4242 {

@@ -16,7 +16,7 @@ func TestFileOriginPage(t *testing.T) {
 	page := "file://" + filepath.Join(webDir, "test", "blank.html")
 
 	strict := startHub(t, hub.Config{Token: "chosen-by-the-main-process"})
-	tb := openTab(t, page, preload{isolated: true, config: electronArgs(strict)})
+	tb := openTab(t, page, preload{isolated: true, electron: electronArgs(strict)})
 	var got string
 	tb.eval(connectError, &got)
 	if !strings.HasPrefix(got, "unreachable: ") {
@@ -25,7 +25,7 @@ func TestFileOriginPage(t *testing.T) {
 
 	h := startHub(t, hub.Config{Token: "chosen-by-the-main-process", AllowedOrigins: []string{"null"}})
 	nat := native(t, h, "native")
-	tb = openTab(t, page, preload{isolated: true, config: electronArgs(h)})
+	tb = openTab(t, page, preload{isolated: true, electron: electronArgs(h)})
 	tb.eval(`T.connect("page")`, nil)
 	var state hubState
 	tb.eval(`T.client("page").request(ElectronCommonIPC.IPCBUS_CHANNEL_QUERY_STATE, 0).then((r) => T.describe(r.payload))`, &state)

@@ -68,7 +68,7 @@ func TestClientWasmFootprint(t *testing.T) {
 	defer echo.Close()
 
 	start := time.Now()
-	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, config: electronArgs(h)})
+	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, electron: electronArgs(h)})
 	ready := time.Since(start)
 	tb.eval(`T.connect("page")`, nil)
 	var m struct {

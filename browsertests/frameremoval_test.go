@@ -31,7 +31,7 @@ func TestFrameRemoval(t *testing.T) {
 			h := startHub(t, hub.Config{})
 			nat := native(t, h, "native")
 			cross := otherOrigin(h, "")
-			tb := openPage(t, h, electronArgs(h, "--ipcbus-frames="+cross)+tc.extra)
+			tb := openPage(t, h, electronArgs(h, "--ipcbus-frames="+cross).with(tc.extra))
 			names := []string{"removed", "navigates"}
 			if tc.hung {
 				names = append(names, "hangs")

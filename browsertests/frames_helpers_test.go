@@ -36,11 +36,11 @@ func (tb *tab) tryEvalPage(expr string, out any) error {
 }
 
 // openPage opens testdata/page.html, which loads ipcbus-page.bundle.js, with
-// the preload in an isolated world configured by cfg (JS), and waits until
+// the preload in an isolated world, in app, and waits until
 // the page's API is ready over its port.
-func openPage(t *testing.T, h *hub.Hub, cfg string) *tab {
+func openPage(t *testing.T, h *hub.Hub, app *electronApp) *tab {
 	t.Helper()
-	tb := openTab(t, pageURL(h, "/test/page.html"), preload{isolated: true, config: cfg})
+	tb := openTab(t, pageURL(h, "/test/page.html"), preload{isolated: true, electron: app})
 	tb.evalPage(`ElectronCommonIPC.ready.then(() => true)`, nil)
 	return tb
 }

@@ -72,6 +72,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	browserCtx = ctx
+	defer stopMain()
 	return m.Run()
 }
 

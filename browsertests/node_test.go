@@ -72,7 +72,7 @@ func startNodePeer(t *testing.T, h *hub.Hub) {
 func TestNodeAndPage(t *testing.T) {
 	h := startHub(t, hub.Config{})
 	startNodePeer(t, h)
-	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, config: electronArgs(h)})
+	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, electron: electronArgs(h)})
 	tb.eval(`T.connect("page")`, nil)
 	var got struct {
 		SendVerdict, RequestVerdict, NodeAsked, Sent, Mul any

@@ -38,7 +38,7 @@ func TestTwoPagesAndQueryState(t *testing.T) {
 	h := startHub(t, hub.Config{})
 	nat := native(t, h, "native")
 	a := openTab(t, pageURL(h, "/test/blank.html"), preload{config: configObject(h, h.Token(), `{wcid: 11, pid: 111}`)})
-	b := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, config: electronArgs(h, "--ipcbus-wcid=12")})
+	b := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, electron: electronArgs(h, "--ipcbus-wcid=12")})
 	var alice, bob bus.Peer
 	a.eval(`T.connect("alice")`, &alice)
 	b.eval(`T.connect("bob")`, &bob)
@@ -89,7 +89,7 @@ func TestRequestDefaultTimeout(t *testing.T) {
 	if err := nat.Conn().Flush(ctxFor(t, 5*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, config: electronArgs(h)})
+	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, electron: electronArgs(h)})
 	var peer bus.Peer
 	tb.eval(`T.connect("page")`, &peer)
 	var r settled
@@ -108,8 +108,8 @@ func TestRequestDefaultTimeout(t *testing.T) {
 func TestClosingTabFailsPendingRequests(t *testing.T) {
 	h := startHub(t, hub.Config{})
 	nat := native(t, h, "native")
-	a := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, config: electronArgs(h)})
-	b := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, config: electronArgs(h)})
+	a := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, electron: electronArgs(h)})
+	b := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, electron: electronArgs(h)})
 	a.eval(`T.connect("alice")`, nil)
 	b.eval(`T.connect("bob")`, nil)
 	b.eval(`T.record("bob", "hang", "none"); T.sync("bob")`, nil)
@@ -149,7 +149,7 @@ func TestCloseFailsPendingRequests(t *testing.T) {
 	if err := nat.Conn().Flush(ctxFor(t, 5*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, config: electronArgs(h)})
+	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, electron: electronArgs(h)})
 	var first, second bus.Peer
 	tb.eval(`T.connect("page")`, &first)
 	var r struct {

@@ -31,8 +31,8 @@ func TestPayloadSizes(t *testing.T) {
 	if err := nat.Conn().Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	a := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, config: electronArgs(h)})
-	b := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, config: electronArgs(h)})
+	a := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, electron: electronArgs(h)})
+	b := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, electron: electronArgs(h)})
 	a.eval(`T.connect("alice")`, nil)
 	b.eval(`T.connect("bob")`, nil)
 	a.eval(`T.record("alice", "to-page"); T.sync("alice")`, nil)
@@ -102,7 +102,7 @@ func TestOverLimitFailsAtSender(t *testing.T) {
 	if err := nat.Conn().Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, config: electronArgs(h)})
+	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, electron: electronArgs(h)})
 	tb.eval(`T.connect("page")`, nil)
 
 	var res struct {

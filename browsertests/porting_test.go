@@ -13,7 +13,7 @@ import (
 // page's.
 func TestElectronCommonIpcNames(t *testing.T) {
 	h := startHub(t, hub.Config{})
-	tb := openTab(t, pageURL(h, "/test/page.html"), preload{isolated: true, config: electronArgs(h)})
+	tb := openTab(t, pageURL(h, "/test/page.html"), preload{isolated: true, electron: electronArgs(h)})
 	type names struct {
 		Same, Available, Preload, Unchanged, Trace bool
 		PeerType                                   string

@@ -65,7 +65,7 @@ func TestPageReconnectsAfterHubRestart(t *testing.T) {
 
 	tabs := map[string]*tab{
 		"main":     openTab(t, pageURL(h, "/test/blank.html"), preload{config: configObject(h, h.Token(), `{wcid: 21, pid: 2121}`)}),
-		"isolated": openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, config: electronArgs(h, "--ipcbus-wcid=22")}),
+		"isolated": openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, electron: electronArgs(h, "--ipcbus-wcid=22")}),
 	}
 	for name, tb := range tabs {
 		tb.eval(fmt.Sprintf(`T.connect(%q)`, name), nil)

@@ -156,7 +156,7 @@ type jsStatus struct {
 // helpers loaded and a client named name connected.
 func openServicesTab(t *testing.T, h *hub.Hub, name string) (*tab, bus.Peer) {
 	t.Helper()
-	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, config: electronArgs(h)})
+	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, electron: electronArgs(h)})
 	tb.eval(servicesJS, nil)
 	var peer bus.Peer
 	tb.eval(fmt.Sprintf(`T.connect(%q)`, name), &peer)
@@ -296,7 +296,7 @@ func TestGoServiceFromPageProxy(t *testing.T) {
 		return { connect, call, started: S.p.isStarted };
 	})()`, &early)
 	for what, r := range map[string]jsSettled{"connect": early.Connect, "call": early.Call} {
-		if r.OK || r.Err != "timeout" || r.MS < 295 || r.MS > 5000 {
+		if r.OK || r.Err != "timeout" || r.MS < 250 || r.MS > 5000 { // the page measures from a little after the proxy starts its timer
 			t.Errorf("%s of the proxy with timeoutDelay 300 = %+v, want 'timeout' after 300 ms", what, r)
 		}
 	}

@@ -32,17 +32,11 @@ var bundle = sync.OnceValues(func() (string, error) {
 
 // preload says how a tab gets ipcbus.
 type preload struct {
-	isolated bool   // in an isolated world (contextIsolation on), else the main world
-	config   string // JS run first in the same world: the preload's configuration
-	none     bool   // inject nothing: the page loads ipcbus itself
-}
-
-// electronArgs is the configuration an Electron preload gets through
-// webPreferences.additionalArguments: process.argv.
-func electronArgs(h *hub.Hub, extra ...string) string {
-	args := append([]string{"/path/to/electron", "--type=renderer", "--ipcbus-url=" + wsURL(h), "--ipcbus-token=" + h.Token()}, extra...)
-	b, _ := json.Marshal(args)
-	return fmt.Sprintf("globalThis.process = { argv: %s, pid: 4242 };", b)
+	isolated bool         // in an isolated world (contextIsolation on), else the main world
+	config   string       // JS run first in the same world: the preload's configuration
+	electron *electronApp // run in Electron's sandboxed wrapper, configured by the app's main process (electron_test.go)
+	none     bool         // inject nothing: the page loads ipcbus itself
+	noWait   bool         // return without waiting for client.wasm
 }
 
 // configObject is the configuration given as globalThis.IPCBUS_CONFIG.
@@ -60,6 +54,10 @@ type tab struct {
 	mu    sync.Mutex
 	ended bool
 	once  sync.Once
+
+	argv    []string // the renderer's command line, with p.electron
+	mainMu  sync.Mutex
+	invokes []invoke // what the main process answered the preload
 }
 
 // openTab opens url in a new tab with the preload injected the Electron way
@@ -90,6 +88,10 @@ func openTab(t *testing.T, url string, p preload) *tab {
 				}
 			}
 			tb.logf("console.%s: %s", e.Type, strings.Join(parts, " "))
+		case *runtime.EventBindingCalled:
+			if e.Name == mainBinding && p.electron != nil {
+				go tb.answerMain(p.electron, e)
+			}
 		case *runtime.EventExceptionThrown:
 			d := e.ExceptionDetails
 			msg := d.Text
@@ -108,6 +110,17 @@ func openTab(t *testing.T, url string, p preload) *tab {
 			t.Fatal(err)
 		}
 		params := page.AddScriptToEvaluateOnNewDocumentParams{Source: p.config + "\n" + src + "\n" + helpersJS}
+		if p.electron != nil {
+			tb.argv = p.electron.commandLine(t)
+			params.Source = p.electron.wrap(tb.argv, p.isolated, src) + "\n" + helpersJS
+			bind := runtime.AddBindingParams{Name: mainBinding}
+			if p.isolated {
+				bind.ExecutionContextName = preloadWorld
+			}
+			if _, err := chromedp.Call(ctx, runtime.AddBinding, bind); err != nil {
+				t.Fatalf("add the main process binding: %v", err)
+			}
+		}
 		if p.isolated {
 			params.WorldName = preloadWorld
 		}
@@ -126,7 +139,7 @@ func openTab(t *testing.T, url string, p preload) *tab {
 			t.Fatalf("no execution context for the isolated world %q", preloadWorld)
 		}
 	}
-	if !p.none {
+	if !p.none && !p.noWait {
 		tb.eval(`ElectronCommonIPC.ready.then(() => true)`, nil)
 	}
 	return tb

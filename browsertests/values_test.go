@@ -28,7 +28,7 @@ func TestValueMapping(t *testing.T) {
 	if err := nat.Conn().Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, config: electronArgs(h)})
+	tb := openTab(t, pageURL(h, "/test/blank.html"), preload{isolated: true, electron: electronArgs(h)})
 	tb.eval(`T.connect("page")`, nil)
 
 	tb.eval(`T.client("page").send("values", 1, -1, 2 ** 40, -(2 ** 40), 1.5, true, false, null, undefined, "héllo",

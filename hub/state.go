@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"fmt"
 	"sort"
 	"time"
 
@@ -10,7 +11,12 @@ import (
 // State is a snapshot of the hub: its connections with their peers and
 // subscriptions, and every channel with its number of subscribed peers.
 type State struct {
-	Hub         string            `json:"hub" msgpack:"hub"`
+	Hub string `json:"hub" msgpack:"hub"`
+	// Listeners are the hub's listeners by kind ("unix", "tcp", "ws") with
+	// the address a client dials, without the token: "unix:/path",
+	// "tcp:127.0.0.1:50494", "ws://127.0.0.1:50495/ws". An IpcBusBridge in
+	// another process hands the "ws" one to its renderers.
+	Listeners   map[string]string `json:"listeners" msgpack:"listeners"`
 	Connections []ConnectionState `json:"connections" msgpack:"connections"`
 	Channels    []ChannelState    `json:"channels" msgpack:"channels"`
 }
@@ -39,8 +45,14 @@ type ChannelState struct {
 
 // State returns a snapshot of the hub, sorted by id and channel name.
 func (h *Hub) State() State {
-	s := State{Hub: h.cfg.Name, Connections: []ConnectionState{}, Channels: []ChannelState{}}
+	s := State{Hub: h.cfg.Name, Listeners: map[string]string{}, Connections: []ConnectionState{}, Channels: []ChannelState{}}
 	h.mu.Lock()
+	for kind := range h.listeners {
+		s.Listeners[kind] = h.addrLocked(kind)
+		if kind == "ws" {
+			s.Listeners[kind] = wsURLOf(s.Listeners[kind])
+		}
+	}
 	conns := make([]*conn, 0, len(h.conns))
 	for c := range h.conns {
 		conns = append(conns, c)
@@ -78,29 +90,24 @@ func (h *Hub) State() State {
 }
 
 // hubQuery answers the requests the hub handles itself; ok is false for
-// any other channel.
-func (h *Hub) hubQuery(f *wire.Frame) (answer []byte, ok bool) {
+// any other channel. It parses the args of serviceAvailable by hand, and
+// only up to wire.MaxHubArgsBytes: a larger query is refused.
+func (h *Hub) hubQuery(f *wire.Frame) (status wire.Status, answer []byte, ok bool) {
 	switch f.Channel {
 	case wire.ChannelQueryState:
 		b, _ := encode(h.State())
-		return b, true
+		return wire.StatusResolved, b, true
 	case wire.ChannelServiceAvailable:
-		var args []any
-		decode(f.Body, &args)
-		name := ""
-		if len(args) > 0 {
-			switch v := args[0].(type) {
-			case string:
-				name = v
-			case map[string]any:
-				name, _ = v["name"].(string)
-			}
+		if len(f.Body) > wire.MaxHubArgsBytes {
+			reason := fmt.Sprintf("%s: args of %d bytes, over the hub's limit of %d", f.Channel, len(f.Body), wire.MaxHubArgsBytes)
+			return wire.StatusRefused, wire.AppendStr(nil, reason), true
 		}
+		name, _ := wire.ReadServiceName(f.Body) // what does not read asks about no service
 		b, _ := encode(name != "" && h.IsServiceAvailable(name))
-		return b, true
+		return wire.StatusResolved, b, true
 	case wire.ChannelQueryServices:
 		b, _ := encode(h.Services())
-		return b, true
+		return wire.StatusResolved, b, true
 	}
-	return nil, false
+	return 0, nil, false
 }

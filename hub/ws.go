@@ -110,5 +110,9 @@ func (h *Hub) WSURL() string {
 	if a == "" {
 		return ""
 	}
-	return "ws://" + strings.TrimPrefix(a, "ws:") + "/ws?token=" + h.token
+	return wsURLOf(a) + "?token=" + h.token
 }
+
+// wsURLOf is the URL of the WebSocket listener at addr ("ws:HOST:PORT"),
+// without the token.
+func wsURLOf(addr string) string { return "ws://" + strings.TrimPrefix(addr, "ws:") + "/ws" }

@@ -130,8 +130,8 @@ func tcpAddr(s string) (Addr, error) {
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 		return Addr{}, fmt.Errorf("ipcbus: address %q: bad port", s)
 	}
-	if host == "" {
-		s = "127.0.0.1" + s
+	if host == "" { // ":port", "[]:port"
+		s = net.JoinHostPort("127.0.0.1", port)
 	}
 	return Addr{Network: "tcp", Address: s, Token: token}, nil
 }

@@ -219,6 +219,8 @@ export interface ElectronCommonIPC {
 /** The hub's answer to a request on IPCBUS_CHANNEL_QUERY_STATE. */
 export interface IpcBusHubState {
   hub: string;
+  /** the hub's listeners and the addresses clients dial, without the token */
+  listeners: { unix?: string; tcp?: string; ws?: string };
   connections: Array<{
     id: number;
     transport: 'unix' | 'tcp' | 'ws';
@@ -476,8 +478,12 @@ export interface IpcBusBroker {
   /** the hub process's pid, once connected */
   readonly pid: number | undefined;
 }
-export declare function CreateIpcBusBroker(options?: object): IpcBusBroker;
-export declare const IpcBusBroker: { Create(options?: object): IpcBusBroker };
+export interface IpcBusBrokerOptions {
+  /** the page origins the hub's WebSocket listener allows beside its own ("file://", "app://myapp") */
+  allowOrigins?: string[];
+}
+export declare function CreateIpcBusBroker(options?: IpcBusBrokerOptions): IpcBusBroker;
+export declare const IpcBusBroker: { Create(options?: IpcBusBrokerOptions): IpcBusBroker };
 
 /** What a renderer's preload needs to join the bridge's hub (IPCBUS_CONFIG, or the preload's arguments). */
 export interface IpcBusBridgeConfig {
@@ -488,8 +494,9 @@ export interface IpcBusBridgeConfig {
 
 /**
  * The WebSocket listener for renderers: the one of this process's hub (the
- * broker's when one runs, else a hub the bridge starts). A bridge in front
- * of a hub another process started is not supported yet (connect rejects).
+ * broker's when one runs, else a hub the bridge starts), or, connected
+ * to the address of a hub another process started (the hybrid app), that
+ * hub's own listener with its token.
  */
 export interface IpcBusBridge {
   connect(options?: IpcBusBrokerConnectOptions): Promise<void>;
@@ -499,9 +506,49 @@ export interface IpcBusBridge {
   close(options?: IpcBusCloseOptions): Promise<void>;
   /** set once connected */
   readonly config: IpcBusBridgeConfig | undefined;
+  /** the fallback for webPreferences.additionalArguments: the hub URL and the frame origins, never the token */
+  readonly additionalArguments: string[];
+  /** what ipcMain.handle(IPCBUS_PRELOAD_CHANNEL) runs (connect registers it with Electron's ipcMain) */
+  handlePreload(event: IpcBusPreloadEvent): IpcBusPreloadConfig;
 }
-export declare function CreateIpcBusBridge(options?: object): IpcBusBridge;
-export declare const IpcBusBridge: { Create(options?: object): IpcBusBridge };
+
+/** Which pages' preloads get the configuration: origins ("file://", "app://myapp"), RegExps of the URL, or functions of it. */
+export type IpcBusAllowedPages = Array<string | RegExp | ((url: string) => boolean)>;
+
+export interface IpcBusBridgeOptions {
+  /** default ["file://"]; the origins among them are allowed by the hub the bridge starts */
+  allowedPages?: IpcBusAllowedPages;
+  /** the origins of the frames the preloads grant without grantFrame */
+  frames?: string[];
+  /** the default peer name of the renderers' clients */
+  name?: string;
+  /** Electron's ipcMain; found by itself in Electron's main process */
+  ipcMain?: { handle(channel: string, fn: (event: any) => any): void; removeHandler(channel: string): void };
+}
+
+/** The parts of Electron's IpcMainInvokeEvent the bridge reads. */
+export interface IpcBusPreloadEvent {
+  sender?: { id?: number };
+  senderFrame?: { url?: string; routingId?: number; osProcessId?: number } | null;
+  frameId?: number;
+  processId?: number;
+}
+
+/** What a preload gets from the main process. */
+export interface IpcBusPreloadConfig extends IpcBusBridgeConfig {
+  process: { wcid?: number; rid?: number; pid?: number };
+  frames?: string[];
+  name?: string;
+}
+
+export declare function CreateIpcBusBridge(options?: IpcBusBridgeOptions): IpcBusBridge;
+export declare const IpcBusBridge: { Create(options?: IpcBusBridgeOptions): IpcBusBridge };
+/** The ipcRenderer.invoke channel the preload asks its configuration on. */
+export declare const IPCBUS_PRELOAD_CHANNEL: string;
+export declare function preloadConfigHandler(config: () => IpcBusBridgeConfig | undefined, options?: IpcBusBridgeOptions): (event: IpcBusPreloadEvent) => IpcBusPreloadConfig;
+export declare function preloadArguments(config: () => IpcBusBridgeConfig | undefined, options?: IpcBusBridgeOptions): string[];
+/** A page URL's origin as Electron sends it: "file://" for file:, "app://host" for a custom scheme. */
+export declare function pageOrigin(url: string): string;
 
 export declare function CreateIpcBusService(client: IpcBusClient, serviceName: string, serviceImpl?: object | null, options?: IpcBusServiceOptions): IpcBusService;
 export declare function CreateIpcBusServiceProxy(client: IpcBusClient, serviceName: string, options?: IpcBusServiceProxyOptions): IpcBusServiceProxy;

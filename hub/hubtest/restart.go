@@ -13,11 +13,12 @@ import (
 )
 
 // Restarter runs a hub that a test stops or kills and starts again on the
-// same Unix socket, as a desktop app restarts its hub.
+// same Unix socket (or TCP port), as a desktop app restarts its hub.
 type Restarter struct {
 	t      testing.TB
-	cfg    hub.Config
+	tcp    bool
 	ws     bool // keeps a WebSocket listener (StartRestartableWS)
+	cfg    hub.Config
 	h      *hub.Hub
 	cancel context.CancelFunc
 	done   chan error
@@ -33,15 +34,18 @@ func StartRestartable(t testing.TB, cfg hub.Config) *Restarter {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	cfg.UnixPath, cfg.TCPAddr, cfg.WSAddr = filepath.Join(dir, "hub.sock"), "", ""
-	r := &Restarter{t: t, cfg: cfg}
-	r.Start()
-	t.Cleanup(func() {
-		if r.h != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			r.Stop(ctx)
-		}
-	})
+	return startRestarter(t, &Restarter{t: t, cfg: cfg})
+}
+
+// StartRestartableTCP is StartRestartable on a loopback TCP port, the same
+// for every hub started: there the token is checked, as a Unix socket
+// checks the peer's credentials instead.
+func StartRestartableTCP(t testing.TB, cfg hub.Config) *Restarter {
+	t.Helper()
+	cfg.UnixPath, cfg.TCPAddr, cfg.WSAddr = "", "127.0.0.1:0", ""
+	r := startRestarter(t, &Restarter{t: t, tcp: true, cfg: cfg})
+	// Later hubs take the port the first one got.
+	r.cfg.TCPAddr = strings.TrimPrefix(r.h.Addr("tcp"), "tcp:")
 	return r
 }
 
@@ -57,10 +61,14 @@ func StartRestartableWS(t testing.TB, cfg hub.Config) *Restarter {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	cfg.UnixPath, cfg.TCPAddr, cfg.WSAddr = filepath.Join(dir, "hub.sock"), "", "127.0.0.1:0"
-	r := &Restarter{t: t, cfg: cfg, ws: true}
-	r.Start()
+	r := startRestarter(t, &Restarter{t: t, ws: true, cfg: cfg})
 	r.cfg.WSAddr = strings.TrimPrefix(r.h.Addr("ws"), "ws:")
 	r.cfg.Token = r.h.Token()
+	return r
+}
+
+func startRestarter(t testing.TB, r *Restarter) *Restarter {
+	r.Start()
 	t.Cleanup(func() {
 		if r.h != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -71,17 +79,23 @@ func StartRestartableWS(t testing.TB, cfg hub.Config) *Restarter {
 	return r
 }
 
-// Addr is the socket's address, the same for every hub started.
-func (r *Restarter) Addr() string { return "unix:" + r.cfg.UnixPath }
+// Addr is the socket's address, the same for every hub started (without a
+// token).
+func (r *Restarter) Addr() string {
+	if r.tcp {
+		return "tcp:" + r.cfg.TCPAddr
+	}
+	return "unix:" + r.cfg.UnixPath
+}
 
 // Hub returns the running hub, nil between a Stop or Kill and a Start.
 func (r *Restarter) Hub() *hub.Hub { return r.h }
 
 // StartWith is Start with another configuration (its listeners are
-// replaced by the socket).
+// replaced by the socket or port).
 func (r *Restarter) StartWith(cfg hub.Config) {
 	r.t.Helper()
-	cfg.UnixPath, cfg.TCPAddr, cfg.WSAddr = r.cfg.UnixPath, "", ""
+	cfg.UnixPath, cfg.TCPAddr, cfg.WSAddr = r.cfg.UnixPath, r.cfg.TCPAddr, ""
 	if r.ws {
 		cfg.WSAddr, cfg.Token = r.cfg.WSAddr, r.cfg.Token
 	}

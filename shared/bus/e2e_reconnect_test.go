@@ -340,8 +340,11 @@ func TestOutageBuffersSendsInOrderUpToTheBound(t *testing.T) {
 	t.Logf("%d sent; %d accepted from the first send during the outage (#%d) on, all delivered; %d refused past the %d-byte bound", len(accepted)+failed, buffered, firstDown, failed, bound)
 }
 
+// TestTerminalCloseCodeDoesNotReconnect: a hub back with another token
+// refuses the client's hello (on TCP, where tokens are checked), and the
+// client stops there.
 func TestTerminalCloseCodeDoesNotReconnect(t *testing.T) {
-	r := hubtest.StartRestartable(t, hub.Config{Token: "first"})
+	r := hubtest.StartRestartableTCP(t, hub.Config{Token: "first"})
 	st := newStatuses()
 	var dials atomic.Int32
 	dial, _ := nativeclient.Dialer(r.Addr())
@@ -355,8 +358,13 @@ func TestTerminalCloseCodeDoesNotReconnect(t *testing.T) {
 	opts.OnClose = func(err error) { closed <- err }
 	c := dialTo(t, r.Addr(), opts)
 	r.Kill()
-	r.StartWith(hub.Config{Token: "second"}) // the same socket, another token
-	err := <-closed
+	r.StartWith(hub.Config{Token: "second"}) // the same port, another token
+	var err error
+	select {
+	case err = <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("not closed 10 s after the hub came back with another token (status %v, %d redials)", c.Conn().Status(), dials.Load())
+	}
 	var ce *wire.CloseError
 	if !errors.As(err, &ce) || ce.Code != wire.CloseUnauthorized {
 		t.Fatalf("closed with %v, want unauthorized", err)

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipcbus/ipcbus/hub/hubtest"
 	"github.com/ipcbus/ipcbus/nativeclient"
 	"github.com/ipcbus/ipcbus/shared/bus"
 )
@@ -163,13 +164,24 @@ loop:
 			break loop
 		}
 	}
+	// A restart may have come just before the end: give the clients the
+	// time a reconnect takes, then stop the load.
+	all := append(responders, requesters...)
+	hubtest.Eventually(t, 15*time.Second, "every client connected again", func() bool {
+		for _, c := range all {
+			if c.Status() != bus.StatusConnected {
+				return false
+			}
+		}
+		return true
+	})
 	close(stopAll)
 	wg.Wait()
 	print()
 	if lastClientG > firstClientG+8 || (firstHubG > 0 && lastHubG > firstHubG+8) {
 		t.Fatalf("goroutines grew: clients %d → %d, hub %d → %d", firstClientG, lastClientG, firstHubG, lastHubG)
 	}
-	for _, c := range append(responders, requesters...) {
+	for _, c := range all {
 		if c.Status() != bus.StatusConnected {
 			t.Errorf("%s ends %v", c.Peer().Name, c.Status())
 		}

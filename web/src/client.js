@@ -530,7 +530,24 @@ class IpcBusClient {
       if (m.ports) for (const p of m.ports) p.close();
       return;
     }
-    const args = codec.decode(m.args);
+    let args;
+    try {
+      args = codec.decode(m.args);
+      if (!Array.isArray(args)) throw new TypeError('ipcbus: the args are not an array');
+    } catch (err) {
+      // A payload this client cannot read is dropped alone and logged (it
+      // came from another peer: no throw), a request is rejected, and the
+      // rest of the batch is delivered.
+      const what = `${m.req !== undefined ? 'request' : 'message'} on ${JSON.stringify(m.channel)} from ${m.sender && m.sender.name}#${m.sender && m.sender.id}`;
+      console.error(`ipcbus: dropped a ${what}: ${err.message}`);
+      if (m.req !== undefined) {
+        try {
+          this._requestHandle(m.req).reject(`the request could not be read: ${err.message}`);
+        } catch { /* the requester is gone */ }
+      }
+      if (m.ports) for (const p of m.ports) p.close();
+      return;
+    }
     const event = { channel: m.channel, sender: withType(m.sender) };
     if (tracing) trace(this, 'in', m.req !== undefined ? 'request' : 'message', m.channel, ` from ${m.sender && m.sender.name}#${m.sender && m.sender.id}`);
     if (m.req !== undefined) event.request = this._requestHandle(m.req);

@@ -9,7 +9,10 @@
 //
 // Decodes: nil as null, integers as numbers (bigint past 2^53), binary as
 // Uint8Array, the timestamp extension as Date, maps as plain objects (keys
-// that are not strings become strings, as in the Go engine).
+// that are not strings become strings, as in the Go engine). Throws a
+// RangeError ("ipcbus: ...") for bytes that are not one msgpack value,
+// nesting past 10000, counts the bytes cannot carry, and containers that
+// would cost the heap far more than their bytes (see counted).
 //
 // An ES module; the build (build.mjs) bundles it.
 
@@ -240,6 +243,7 @@ class Reader {
     this.b = b;
     this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
     this.pos = 0;
+    this.budget = budgetBase + budgetPerByte * b.length;
   }
   need(n) {
     if (this.pos + n > this.b.length) throw new RangeError('ipcbus: truncated msgpack value');
@@ -297,13 +301,37 @@ function readString(r, n) {
   return utf8Decoder.decode(r.take(n));
 }
 
+// Each element takes at least one byte, so a count the bytes left cannot
+// carry is refused before anything is allocated for it. Containers also
+// spend the reader's budget, what their objects roughly cost in the heap,
+// so that a few bytes per empty array or map cannot become many times
+// their size in memory.
+function counted(r, n, perElement, cost) {
+  if (n * perElement > r.b.length - r.pos) throw new RangeError(`ipcbus: msgpack count ${n} past the end of the value`);
+  r.budget -= containerCost + n * cost;
+  if (r.budget < 0) throw new RangeError(`ipcbus: msgpack value too complex for its ${r.b.length} bytes`);
+}
+
+// The budget of a decode: budgetPerByte per byte of input and budgetBase,
+// spent containerCost per array or map and arrayElemCost per element or
+// mapEntryCost per entry. The Go engine's bound is of the same kind
+// (wire.CheckValue), with costs measured on Go's heap, where a map costs more
+// than here: 32 bytes per byte of input and 64 KiB.
+const budgetPerByte = 16;
+const budgetBase = 64 << 10;
+const containerCost = 64;
+const arrayElemCost = 8;
+const mapEntryCost = 32;
+
 function readArray(r, n, depth) {
+  counted(r, n, 1, arrayElemCost);
   const a = new Array(n);
   for (let i = 0; i < n; i++) a[i] = readValue(r, depth);
   return a;
 }
 
 function readMap(r, n, depth) {
+  counted(r, n, 2, mapEntryCost);
   const o = {};
   for (let i = 0; i < n; i++) {
     const k = readValue(r, depth);
@@ -318,6 +346,9 @@ function readMap(r, n, depth) {
   return o;
 }
 
+// maxDepth is the deepest nesting decoded, the same as the Go engine's
+// (wire.MaxDepth in shared/wire/limits.go, counted the same way: a scalar at
+// the top is depth 1); a stack that ends first is reported the same way.
 const maxDepth = 10000;
 
 function readValue(r, depth) {
@@ -368,7 +399,14 @@ function readValue(r, depth) {
 // follows it.
 function decode(b) {
   const r = new Reader(b);
-  const v = readValue(r, 0);
+  let v;
+  try {
+    v = readValue(r, 0);
+  } catch (err) {
+    // V8's own stack limit may come before maxDepth.
+    if (err instanceof RangeError && !String(err.message).startsWith('ipcbus:')) throw new RangeError('ipcbus: msgpack value nested too deep');
+    throw err;
+  }
   if (r.pos !== b.length) throw new RangeError('ipcbus: bytes after the msgpack value');
   return v;
 }

@@ -43,6 +43,7 @@ import * as codec from './codec.js';
 const GRANT_ATTR = 'data-ipcbus-grant';
 const MAX_OPEN_REQUESTS = 16384; // as the engine's table
 const MAX_WAITING_HELLOS = 4; // per frame, until it is granted
+const MAX_HELD_HELLOS = 64; // of the page and frames, until the host is configured
 const MAX_GRANT_TOKENS = 256; // grants of iframes not yet in the document
 
 // The engine ops a session may run; the port ops are the host's own.
@@ -127,10 +128,35 @@ class Host {
     this.nextFrame = 0;
     this.observer = null;
     this.pinger = null;
+    this.held = null; // hellos kept until configure (hold)
     this.ready = Promise.resolve(engine.ready);
     this.failed = null;
     this.ready.catch((err) => { this.failed = err; });
     engine.start((batch) => this.fromEngine(batch));
+  }
+
+  // configure sets what the constructor's options set, for a host made
+  // before its configuration came (the preload asks Electron's main
+  // process for it): the hellos held until then (hold) are answered now.
+  configure(options) {
+    for (const k of Object.keys(this.process)) delete this.process[k];
+    Object.assign(this.process, options.process || {});
+    const oldName = this.name;
+    this.name = options.name || '';
+    for (const ep of this.endpoints) {
+      if (ep.kind === 'local' && ep.name === oldName) ep.name = this.name;
+    }
+    this.frameOrigins = (options.frameOrigins || []).map((o) => String(o).toLowerCase());
+    this.closeEvent = hasCloseEvent && options.closeEvent !== false;
+    this.pingMillis = options.pingMillis > 0 ? options.pingMillis : 1000;
+    const held = this.held || [];
+    this.held = null;
+    for (const e of held) this.onHello(e);
+  }
+
+  // hold keeps the hellos of the page and frames until configure.
+  hold() {
+    if (!this.held) this.held = [];
   }
 
   // localLink is a direct link for a session in the preload's own world.
@@ -387,12 +413,21 @@ class Host {
     win.addEventListener('message', (e) => {
       const d = e.data;
       if (!d || typeof d !== 'object' || d.ipcbus !== 'hello' || typeof d.nonce !== 'string') return;
-      if (e.source === win) {
-        if (d.role === 'page') this.servePage(d.nonce);
+      const hello = { source: e.source, origin: e.origin, role: d.role, nonce: d.nonce };
+      if (this.held) {
+        if (this.held.length < MAX_HELD_HELLOS) this.held.push(hello);
         return;
       }
-      this.frameHello(e.source, e.origin, d.nonce);
+      this.onHello(hello);
     });
+  }
+
+  onHello(h) {
+    if (h.source === this.window) {
+      if (h.role === 'page') this.servePage(h.nonce);
+      return;
+    }
+    this.frameHello(h.source, h.origin, h.nonce);
   }
 
   servePage(nonce) {

@@ -11,25 +11,73 @@
 //   1. the page's URL: ?ipcbus-url=ws://HOST:PORT/ws&ipcbus-token=T (or in
 //      the #fragment); a page the hub serves itself needs only the token
 //   2. the preload's arguments, process.argv, as Electron's
-//      webPreferences.additionalArguments passes them:
-//      --ipcbus-url=ws://HOST:PORT/ws --ipcbus-token=T [--ipcbus-wcid=N]
+//      webPreferences.additionalArguments passes them (IpcBusBridge's
+//      additionalArguments): --ipcbus-url=ws://HOST:PORT/ws [--ipcbus-wcid=N]
 //      [--ipcbus-rid=N] [--ipcbus-pid=N] [--ipcbus-name=NAME] [--ipcbus-wasm=URL]
-//      [--ipcbus-frames=ORIGIN,ORIGIN...]
-//   3. a config object set before the preload runs:
+//      [--ipcbus-frames=ORIGIN,ORIGIN...]. Never the token: a command line
+//      is readable by every local process (--ipcbus-token= is ignored)
+//   3. Electron's main process: ipcRenderer.invoke('ipcbus:preload-config'),
+//      which IpcBusBridge answers (src/node/bridge.js) for the pages it
+//      allows, with the hub URL, the token and the renderer's identity
+//   4. a config object set before the preload runs:
 //      globalThis.IPCBUS_CONFIG = {url, token, wasm, name, process: {wcid, rid, pid},
 //        frames: [origin, ...], portCloseEvent, pingMillis}
+// In a sandboxed Electron preload (Electron's default) process and require
+// are not globals but parameters of the function Electron wraps the
+// preload in; this script reads them as free names, so it finds them there,
+// as Node's globals in an unsandboxed preload, or not at all in a page.
 // frames (never read from the page's URL) lists the origins of the frames
 // that get a port without grantFrame: "null" for sandboxed frames, "*" for
 // any. portCloseEvent: false makes the host ignore MessagePort's close event
 // and watch frames by pings (pingMillis apart, default 1000) as it does
 // where Chromium has no such event.
 // client.wasm is fetched from the hub (http://HOST:PORT/client.wasm) unless
-// wasm names another URL.
+// wasm names another URL; a fetch that fails (the hub not listening yet)
+// is retried with backoff for about 3 s (6 tries).
 import * as ipcbusClient from './client.js';
 import * as ipcbusService from './service.js';
 import * as ipcbusHost from './host.js';
 import { runWasm, startEngine } from './engine.js';
 import loadGo from 'ipcbus:wasm_exec';
+// the channel of ipcRenderer.invoke that IpcBusBridge answers
+import { PRELOAD_CHANNEL as CONFIG_CHANNEL } from './node/preload-config.js';
+
+// The preload's process and require('electron'): parameters of Electron's
+// sandboxed wrapper, Node's in an unsandboxed preload, none in a page. Read
+// before wasm_exec.js installs its stub globalThis.process (pid -1).
+/* global process, require */
+const preloadProcess = typeof process === 'object' && process && process.pid !== -1 ? process : undefined;
+const electron = (() => {
+  try {
+    const req = typeof require === 'function' ? require : undefined;
+    return req ? req('electron') : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+// setWorldCSP gives the isolated world of the preload (Electron's world
+// 999) a policy of its own that allows what the preload does: fetch and
+// compile client.wasm, open its WebSocket. Chromium applies it to the
+// documents this frame loads next (it caches a document's policy), so the
+// page's own policy must allow them too (docs/electron.md).
+function setWorldCSP(hub) {
+  const wf = electron && electron.webFrame;
+  const loc = globalThis.location;
+  if (!wf || typeof wf.setIsolatedWorldInfo !== 'function' || !loc || !loc.origin || loc.origin === 'null') return;
+  if (!preloadProcess || /** @type {any} */ (preloadProcess).contextIsolated === false) return;
+  const http = new URL(hub);
+  http.protocol = http.protocol === 'wss:' ? 'https:' : 'http:';
+  try {
+    wf.setIsolatedWorldInfo(999, {
+      securityOrigin: loc.origin,
+      csp: `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ${http.origin} ${hub.replace(/\/ws.*$/, '')}`,
+      name: 'ipcbus preload',
+    });
+  } catch (err) {
+    console.warn('ipcbus: webFrame.setIsolatedWorldInfo:', err && err.message);
+  }
+}
 
 /** @type {any} the API installed, with or without a configuration error */
 let installed = null;
@@ -39,11 +87,19 @@ let installed = null;
 // what the bundle does when it loads, and what an app's own preload calls,
 // with IPCBUS_CONFIG's fields, once it has its configuration. It returns
 // true once the API is installed with a configuration; calling it again
-// then does nothing. It returns false in a subframe (the top page's
+// then does nothing (but while the preload waits for the main process, a
+// configuration given adds to what it answers). It returns false in a subframe (the top page's
 // preload serves frames) or when no configuration was found (the API is
 // then installed with its error, and a later call may replace it).
+// Called with a configuration while the first call still waits for the
+// main process's answer, it adds to that one (lateConfigs).
+/** @type {any[]} */
+const lateConfigs = [];
 function PreloadElectronCommonIpc(given) {
-  if (installed && !installed.error) return true;
+  if (installed && !installed.error) {
+    if (given && !installed.hubURL) lateConfigs.push(given);
+    return true;
+  }
   if (typeof window !== 'undefined' && window.top !== window) return false;
   installed = install(given);
   for (const name of ['ElectronCommonIPC', 'ElectronCommonIpc']) {
@@ -81,11 +137,11 @@ function install(given) {
   }
 
   function fromArgv() {
-    const argv = globalThis.process && Array.isArray(globalThis.process.argv) ? globalThis.process.argv : [];
+    const argv = preloadProcess && Array.isArray(preloadProcess.argv) ? preloadProcess.argv : [];
     const c = {};
     for (const a of argv) {
       const m = /^--ipcbus-([a-z]+)=(.*)$/.exec(String(a));
-      if (m && keys.includes(m[1])) c[m[1]] = m[2];
+      if (m && keys.includes(m[1]) && m[1] !== 'token') c[m[1]] = m[2];
       if (m && m[1] === 'frames') c.frames = m[2];
     }
     return c;
@@ -98,9 +154,28 @@ function install(given) {
     return c;
   }
 
-  function readConfig() {
-    const c = { ...fromLocation(), ...fromArgv(), ...fromObject(globalThis.IPCBUS_CONFIG), ...fromObject(given) };
-    if (!c.url) throw new Error('ipcbus: no hub URL (ipcbus-url in the page URL, --ipcbus-url= in the preload arguments, or IPCBUS_CONFIG.url)');
+  // askMain asks Electron's main process for the configuration; {} when
+  // there is no ipcRenderer or no answer (mainError says why).
+  let mainError = null;
+  async function askMain() {
+    const r = electron && electron.ipcRenderer;
+    if (!r || typeof r.invoke !== 'function') return {};
+    try {
+      return fromObject(await r.invoke(CONFIG_CHANNEL));
+    } catch (err) {
+      mainError = err;
+      return {};
+    }
+  }
+
+  function readConfig(main) {
+    const c = { ...fromLocation(), ...fromArgv(), ...main, ...fromObject(globalThis.IPCBUS_CONFIG), ...fromObject(given) };
+    for (const late of lateConfigs) Object.assign(c, fromObject(late));
+    if (!c.url) {
+      throw new Error('ipcbus: no hub URL (from the main process over ipcRenderer.invoke, as IpcBusBridge answers it, ' +
+        'ipcbus-url in the page URL, --ipcbus-url= in the preload arguments, or IPCBUS_CONFIG.url)' +
+        (mainError ? `; the main process answered: ${mainError.message || mainError}` : ''));
+    }
     const ws = new URL(c.url);
     ws.searchParams.delete('token');
     const wsURL = new URL(ws);
@@ -108,7 +183,7 @@ function install(given) {
     const http = new URL(ws);
     http.protocol = ws.protocol === 'wss:' ? 'https:' : 'http:';
     const process = { type: 'renderer', isMainFrame: true };
-    const own = globalThis.process && globalThis.process.pid; // Electron's renderer pid
+    const own = preloadProcess && preloadProcess.pid; // Electron's renderer pid
     if (c.pid === undefined && Number.isInteger(own) && own > 0) c.pid = own;
     for (const k of ['pid', 'wcid', 'rid']) {
       const n = Number(c[k]);
@@ -127,13 +202,37 @@ function install(given) {
     };
   }
 
-  async function instantiate(url, imports) {
-    const resp = await fetch(url);
-    if (!resp.ok) throw new Error(`ipcbus: fetching ${url}: HTTP ${resp.status}`);
-    if (WebAssembly.instantiateStreaming && /wasm/.test(resp.headers.get('Content-Type') || '')) {
-      return (await WebAssembly.instantiateStreaming(resp, imports)).instance;
+  // fetchWasm fetches client.wasm, retrying a fetch that fails or a 503 (a
+  // window may load before its hub listens): 100 ms, then twice as long,
+  // 6 tries in all.
+  async function fetchWasm(url) {
+    for (let attempt = 1, wait = 100; ; attempt++, wait *= 2) {
+      let resp;
+      try {
+        resp = await fetch(url);
+      } catch (err) {
+        if (attempt >= 6) {
+          throw new Error(`ipcbus: fetching ${url}: ${err && err.message} (is the hub listening? does the page's Content-Security-Policy list it in connect-src? see docs/electron.md)`);
+        }
+      }
+      if (resp && resp.status !== 503) return resp;
+      if (resp && attempt >= 6) return resp;
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
-    return (await WebAssembly.instantiate(await resp.arrayBuffer(), imports)).instance;
+  }
+
+  async function instantiate(url, imports) {
+    const resp = await fetchWasm(url);
+    if (!resp.ok) throw new Error(`ipcbus: fetching ${url}: HTTP ${resp.status}`);
+    try {
+      if (WebAssembly.instantiateStreaming && /wasm/.test(resp.headers.get('Content-Type') || '')) {
+        return (await WebAssembly.instantiateStreaming(resp, imports)).instance;
+      }
+      return (await WebAssembly.instantiate(await resp.arrayBuffer(), imports)).instance;
+    } catch (err) {
+      if (!(err instanceof WebAssembly.CompileError) || !/disallowed/i.test(err.message)) throw err;
+      throw new Error(`ipcbus: compiling client.wasm: ${err.message} (the page's Content-Security-Policy needs 'wasm-unsafe-eval' in script-src; see docs/electron.md)`);
+    }
   }
 
   // startPreloadEngine runs client.wasm and returns a direct link to the
@@ -144,25 +243,60 @@ function install(given) {
     return startEngine(wasm, { url: config.wsURL, token: config.token, process: config.process });
   }
 
-  let config;
+  // The configuration comes at once, or from the main process: until then
+  // the host holds the page's and the frames' hellos, and the link is not
+  // ready (sessions wait for it).
+  const hasMain = !!(electron && electron.ipcRenderer && typeof electron.ipcRenderer.invoke === 'function');
   /** @type {any} */
-  let link;
+  let config;
   let failure;
-  try {
-    config = readConfig();
-    link = startPreloadEngine(config);
-  } catch (err) {
+  /** @type {any} */
+  let engine = null;
+  let onBatch = (/** @type {any[]} */ _batch) => {};
+  let resolveReady = (/** @type {any} */ _v) => {};
+  let rejectReady = (/** @type {any} */ _e) => {};
+  const link = {
+    ready: new Promise((resolve, reject) => { resolveReady = resolve; rejectReady = reject; }),
+    start(fn) {
+      onBatch = fn;
+      if (engine) engine.start(fn);
+    },
+    post(msg) {
+      return engine ? engine.post(msg) : { code: 'not-ready', message: 'ipcbus: client.wasm is not loaded yet' };
+    },
+    get loadMillis() { return engine ? engine.loadMillis : 0; },
+  };
+  const host = new ipcbusHost.Host(link, { process: { type: 'renderer', isMainFrame: true } });
+  host.hold();
+  const configure = (c) => {
+    config = c;
+    host.configure({
+      process: config.process,
+      name: config.name,
+      frameOrigins: config.frames,
+      closeEvent: config.portCloseEvent,
+      pingMillis: config.pingMillis,
+    });
+    setWorldCSP(config.url);
+    engine = startPreloadEngine(config);
+    engine.start(onBatch);
+    engine.ready.then(resolveReady, rejectReady);
+  };
+  const fail = (err) => {
     failure = err;
-    link = { ready: Promise.reject(err), start() {}, post() { return { code: 'not-ready', message: String(err) }; } };
+    host.configure({ process: { type: 'renderer', isMainFrame: true } });
+    rejectReady(err);
+  };
+  if (hasMain) {
+    askMain().then((main) => configure(readConfig(main))).catch(fail);
+  } else {
+    try {
+      configure(readConfig({}));
+    } catch (err) {
+      fail(err);
+    }
   }
   link.ready.catch((err) => console.error('ipcbus:', err));
-  const host = new ipcbusHost.Host(link, {
-    process: config ? config.process : { type: 'renderer', isMainFrame: true },
-    name: config ? config.name : '',
-    frameOrigins: config ? config.frames : [],
-    closeEvent: config ? config.portCloseEvent : undefined,
-    pingMillis: config ? config.pingMillis : 0,
-  });
   if (typeof window !== 'undefined') host.listen(window);
   const session = ipcbusClient.createSession(host.localLink());
 
@@ -192,8 +326,10 @@ function install(given) {
     ready: link.ready,
     // loadMillis is how long fetching and starting client.wasm took.
     get loadMillis() { return link.loadMillis; },
-    // the hub's WebSocket URL, without the token
-    hubURL: config ? config.url : undefined,
+    // the hub's WebSocket URL, without the token, once configured
+    get hubURL() { return config ? config.url : undefined; },
+    // error: why the preload has no configuration or no engine
+    get error() { return failure; },
   };
   // services and proxies (src/service.js)
   Object.assign(api, ipcbusService);
@@ -203,7 +339,6 @@ function install(given) {
     IsElectronCommonIpcAvailable,
     PreloadElectronCommonIpc,
   });
-  if (failure) api.error = failure;
   return Object.freeze(api);
 }
 

@@ -124,8 +124,59 @@ test('a bridge in front of this process\'s broker: a ws:// client and a Unix cli
   await local.request(ipc.IPCBUS_CHANNEL_QUERY_STATE, 3000); // local's subscription is at the hub
   viaWS.send('back', Buffer.from('hi'));
   assert.deepEqual((await back).args, [new Uint8Array(Buffer.from('hi'))]);
+});
 
-  // a bridge in front of a hub another process started: not yet
-  const other = await h.startHub(t);
-  await assert.rejects(ipc.CreateIpcBusBridge().connect(other.unix), /not supported yet/);
+test('a bridge answers preloads over ipcMain: allowed pages only, identity from the event, no token on the command line', async (t) => {
+  const ipc = h.pkg();
+  const handlers = new Map();
+  const ipcMain = {
+    handle(channel, fn) {
+      assert.ok(!handlers.has(channel), `a second handler for ${channel}`);
+      handlers.set(channel, fn);
+    },
+    removeHandler(channel) { handlers.delete(channel); },
+  };
+  const bridge = ipc.CreateIpcBusBridge({ ipcMain, allowedPages: ['app://myapp', 'file://'], frames: ['null'] });
+  t.after(() => bridge.close());
+  await bridge.connect();
+  const handle = handlers.get(ipc.IPCBUS_PRELOAD_CHANNEL);
+  assert.equal(typeof handle, 'function');
+  const { url, token } = bridge.config;
+  const event = (frameURL) => ({ sender: { id: 7 }, processId: 3, frameId: 2, senderFrame: { url: frameURL, routingId: 5, osProcessId: 4242 } });
+
+  for (const page of ['app://myapp/index.html', 'file:///opt/app/index.html']) {
+    assert.deepEqual(await handle(event(page)), { url, token, frames: ['null'], process: { wcid: 7, rid: 5, pid: 4242 } }, page);
+  }
+  for (const page of ['app://other/index.html', 'https://example.com/', 'http://127.0.0.1:1/']) {
+    assert.throws(() => handle(event(page)), /allowedPages/, page);
+  }
+  assert.throws(() => handle({ sender: { id: 7 }, senderFrame: null }), /frame is gone/);
+  assert.equal(ipc.pageOrigin('app://myapp/a/b.html?x#y'), 'app://myapp');
+  assert.equal(ipc.pageOrigin('file:///opt/app/index.html'), 'file://');
+
+  const args = bridge.additionalArguments;
+  assert.deepEqual(args, [`--ipcbus-url=${url}`, '--ipcbus-frames=null']);
+  assert.ok(!args.join(' ').includes(token));
+
+  await bridge.close();
+  assert.equal(handlers.size, 0, 'close removes the handler');
+});
+
+test('the hub a bridge starts allows the origins of its allowedPages, and no other', async (t) => {
+  const ipc = h.pkg();
+  const WebSocket = require('ws');
+  const bridge = ipc.CreateIpcBusBridge({ ipcMain: { handle() {}, removeHandler() {} }, allowedPages: ['app://myapp', 'file://', /^https:/] });
+  t.after(() => bridge.close());
+  await bridge.connect();
+  const { url, token } = bridge.config;
+  const status = (origin) => new Promise((resolve) => {
+    const ws = new WebSocket(`${url}?token=${token}`, 'ipcbus.v1', { origin });
+    ws.on('open', () => { ws.close(); resolve(101); });
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+    ws.on('error', () => {});
+  });
+  assert.equal(await status('app://myapp'), 101);
+  assert.equal(await status('file://'), 101);
+  assert.equal(await status('app://other'), 403);
+  assert.equal(await status('null'), 403);
 });

@@ -9,7 +9,8 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./helpers.js');
 
-const FAST = { reconnectWait: 20, maxReconnectWait: 200, reconnectJitter: 20 };
+// Quick attempts; a connect may take long on a loaded machine.
+const FAST = { reconnectWait: 20, maxReconnectWait: 200, reconnectJitter: 20, timeoutDelay: 10000 };
 const TOKEN = 'reconnect-test-token';
 
 // collect records the messages of channel on client.
@@ -145,7 +146,7 @@ for (const transport of ['tcp', 'ws']) {
 
 test('reconnect: false: a lost hub closes the client', async (t) => {
   const hub = await h.restartableHub(t);
-  const c = await h.connected(t, hub.unix, { peerName: 'once', reconnect: false });
+  const c = await h.connected(t, hub.unix, { peerName: 'once', reconnect: false, timeoutDelay: 10000 });
   const log = h.statusLog(c);
   const closed = log.next('closed');
   await hub.stop('SIGKILL');
@@ -154,7 +155,7 @@ test('reconnect: false: a lost hub closes the client', async (t) => {
   assert.ok(ev.reason instanceof Error, 'closed with a reason');
   await hub.start();
   // Connecting again is a new connection.
-  await h.within(c.connect(hub.unix, { reconnect: false }), 10000, 'connect again');
+  await h.within(c.connect(hub.unix, { reconnect: false, timeoutDelay: 10000 }), 10000, 'connect again');
   assert.equal(c.status, 'connected');
 });
 

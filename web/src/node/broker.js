@@ -14,13 +14,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ipcbusClient from '../client.js';
-import { startHub, stopHub } from './hub-process.js';
+import { startHub, stopHub, unpacked } from './hub-process.js';
 import { setLocalHub, getLocalHub, parseConnectArgs, parseAddress } from './address.js';
 import { CreateIpcBusClient } from './clients.js';
 
 /**
  * The hub this process runs, if any.
- * @type {{address: string, wsURL: string, child: import('node:child_process').ChildProcess, owners: Set<object>, tmpDir: string} | null}
+ * @type {{address: string, wsURL: string, child: import('node:child_process').ChildProcess, owners: Set<object>, tmpDir: string, origins: string[]} | null}
  */
 let running = null;
 
@@ -42,7 +42,9 @@ function timeoutOf(options) {
 }
 
 // ensureHub starts this process's hub, or returns the one running.
-export async function ensureHub(args, owner) {
+// origins are the browser origins its WebSocket listener allows beside
+// its own (--allow-origin), when this call starts it.
+export async function ensureHub(args, owner, origins) {
   if (running) {
     running.owners.add(owner);
     return running;
@@ -54,7 +56,9 @@ export async function ensureHub(args, owner) {
     tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ipcbus-'));
     unixPath = path.join(tmpDir, 'ipcbus.sock');
   }
-  const flags = ['--unix', unixPath, '--tcp', tcp, '--ws', '127.0.0.1:0', '--web', __dirname];
+  const flags = ['--unix', unixPath, '--tcp', tcp, '--ws', '127.0.0.1:0', '--web', unpacked(__dirname)];
+  const allowed = [...new Set((origins || []).map((o) => String(o).toLowerCase()))];
+  for (const o of allowed) flags.push('--allow-origin', o);
   let hub;
   try {
     hub = await startHub(flags, Math.max(timeoutOf(options), 5000));
@@ -68,7 +72,7 @@ export async function ensureHub(args, owner) {
     return running;
   }
   const address = hub.unix || hub.tcp;
-  running = { address, wsURL: hub.ws, child: hub.child, owners: new Set([owner]), tmpDir };
+  running = { address, wsURL: hub.ws, child: hub.child, owners: new Set([owner]), tmpDir, origins: allowed };
   const mine = running;
   hub.child.once('exit', () => {
     if (running === mine) forget(mine);
@@ -107,10 +111,12 @@ export class IpcBusBroker {
   get pid() { return this._hub ? this._hub.child.pid : undefined; }
 
   // connect starts the hub and resolves with its address once it listens
-  // (on TCP with its token: "tcp:127.0.0.1:P?token=T").
+  // (on TCP with its token: "tcp:127.0.0.1:P?token=T"). The options'
+  // allowOrigins are the page origins its WebSocket listener allows (an
+  // IpcBusBridge connected later cannot add any).
   async connect(...args) {
     if (this._hub && running === this._hub) return this._hub.address;
-    this._hub = await ensureHub(args, this);
+    this._hub = await ensureHub(args, this, this._options.allowOrigins);
     return this._hub.address;
   }
 

@@ -8,8 +8,15 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
+// unpacked is path p outside Electron's app.asar: its copy in
+// app.asar.unpacked (asarUnpack), since no process can run a binary
+// inside the archive, nor can the hub read files there.
+export function unpacked(p) {
+  return p.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
+}
+
 export function hubBinary() {
-  return process.env.IPCBUS_BIN || path.join(__dirname, '..', 'bin', 'ipcbus');
+  return process.env.IPCBUS_BIN || unpacked(path.join(__dirname, '..', 'bin', 'ipcbus'));
 }
 
 const STDERR_KEPT = 8192;

@@ -8,6 +8,7 @@ import * as ipcbusService from '../service.js';
 export { CreateIpcBusClient, IpcBusClient } from './clients.js';
 export { CreateIpcBusBroker, IpcBusBroker } from './broker.js';
 export { CreateIpcBusBridge, IpcBusBridge } from './bridge.js';
+export { PRELOAD_CHANNEL as IPCBUS_PRELOAD_CHANNEL, preloadConfigHandler, preloadArguments, pageOrigin } from './preload-config.js';
 export {
   CreateIpcBusService, CreateIpcBusServiceProxy, EventEmitter,
   IPCBUS_SERVICE_EVENT_START, IPCBUS_SERVICE_EVENT_STOP, IPCBUS_SERVICE_WRAPPER_EVENT, IPCBUS_SERVICE_CALL_GETSTATUS,

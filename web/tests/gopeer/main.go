@@ -12,12 +12,18 @@
 //	go/call-node       a request: calls the Node service "nodecalc"'s Mul(6, 7)
 //	                   and resolves with the result
 //	go/echo            a request, resolved with its first argument
+//	go/hostile         a request: sends on node/hostile what no decoder
+//	                   should take (args nested 20,000 deep, then 4 Mi empty
+//	                   maps in 4 MiB), requests node/hostile/ask with the
+//	                   deep args and resolves with that request's error, then
+//	                   sends node/hostile/after ("after")
 //
 // and it runs the service "gocalc" with Add(a, b). It prints "ready" once
 // all of it is live, and stops when stdin ends.
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -143,6 +149,25 @@ func main() {
 				return
 			}
 			req.Resolve(n)
+		})
+	})
+	c.On("go/hostile", func(e *bus.Event) {
+		req := e.Request
+		deep := append(bytes.Repeat([]byte{0x91}, 20001), 0xc0)
+		wide := append([]byte{0x91, 0xdd, 0x00, 0x40, 0x00, 0x00}, bytes.Repeat([]byte{0x80}, 4<<20)...)
+		later(func(ctx context.Context) {
+			for _, args := range [][]byte{deep, wide} {
+				if err := c.SendRaw(ctx, bus.Target{}, "node/hostile", args); err != nil {
+					req.Reject(err.Error())
+					return
+				}
+			}
+			_, err := c.RequestRaw(ctx, bus.Target{}, "node/hostile/ask", deep)
+			if err := c.Send(ctx, "node/hostile/after", "after"); err != nil {
+				req.Reject(err.Error())
+				return
+			}
+			req.Resolve(fmt.Sprint(err))
 		})
 	})
 	c.On("go/echo", func(e *bus.Event) {
