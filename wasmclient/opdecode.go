@@ -238,6 +238,9 @@ func readInts(b []byte) ([]int, []byte, error) {
 		rest, err = wire.SkipValue(b) // not an array: none
 		return nil, rest, err
 	}
+	if n > len(rest) { // each element is a byte at least: a count its bytes cannot carry
+		return nil, nil, errBadOp
+	}
 	out := make([]int, n)
 	for i := range out {
 		if out[i], rest, err = readIntField(rest); err != nil {
@@ -303,6 +306,9 @@ func readListeners(b []byte) ([]listenerSpec, []byte, error) {
 	if err != nil {
 		rest, err = wire.SkipValue(b)
 		return nil, rest, err
+	}
+	if n > len(rest) { // each element is a byte at least: a count its bytes cannot carry
+		return nil, nil, errBadOp
 	}
 	out := make([]listenerSpec, 0, n)
 	for range n {
