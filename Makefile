@@ -105,6 +105,11 @@ unit:
 ## web/tests/testdata/fuzz-codec) runs a fixed mutation set in node-test.
 FUZZ_TARGETS := \
 	./shared/wire:FuzzDecode \
+	./shared/wire:FuzzCheckValue \
+	./shared/wire:FuzzControl \
+	./shared/stream:FuzzReadFrame \
+	./shared/bus:FuzzPayload \
+	./wasmclient:FuzzDecodeOp \
 	./nativeclient:FuzzParseAddr \
 	./hub:FuzzWSUpgrade \
 	./cmd/ipcbus:FuzzParseJSON

@@ -8,13 +8,6 @@ import (
 
 func encode(v any) ([]byte, error) { return msgpack.Marshal(v) }
 
-func decode(b []byte, v any) error {
-	if len(b) == 0 {
-		b = []byte{0xc0}
-	}
-	return msgpack.Unmarshal(b, v)
-}
-
 func tokenEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

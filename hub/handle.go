@@ -274,9 +274,9 @@ func (c *conn) onRequest(f *wire.Frame) error {
 		return err
 	}
 	h := c.h
-	if answer, ok := h.hubQuery(f); ok {
+	if status, answer, ok := h.hubQuery(f); ok {
 		r := &hubRequest{requester: c, clientID: f.ID, channel: f.Channel}
-		h.answer(r, wire.StatusResolved, h.self, answer)
+		h.answer(r, status, h.self, answer)
 		return nil
 	}
 	var buf [8]delivery

@@ -1,12 +1,10 @@
 package hub
 
 import (
-	"bytes"
 	"sort"
 	"sync"
 
 	"github.com/ipcbus/ipcbus/shared/wire"
-	"github.com/vmihailenco/msgpack/v5"
 )
 
 // ServiceState is an available service: its name, the peer that serves it
@@ -31,15 +29,23 @@ type services struct {
 // observeServiceEvent looks at a send from p: on a service's event
 // channel, a start event records the service (when p listens on its call
 // channel, as a service that starts does first) and a stop event forgets
-// it. It runs on p's connection's reader goroutine.
+// it. It reads only the event's name and a start's status, by hand and
+// only from args up to wire.MaxHubArgsBytes: the event's own args are
+// never decoded. It runs on p's connection's reader goroutine.
 func (h *Hub) observeServiceEvent(p *peer, f *wire.Frame) {
 	name, ok := wire.ServiceOfEventChannel(f.Channel)
 	if !ok {
 		return
 	}
-	switch eventName(f.Body) {
+	if len(f.Body) > wire.MaxHubArgsBytes {
+		return // no service's start or stop is that large: delivered unread
+	}
+	event, st, err := wire.ReadServiceEvent(f.Body)
+	if err != nil {
+		return // not the service protocol: delivered as it is
+	}
+	switch event {
 	case wire.ServiceEventStart:
-		st := startStatus(f.Body)
 		h.router.mu.RLock()
 		_, listening := p.subs[wire.ServiceCallChannel(name)]
 		var stale []string // p's records of services it no longer listens to
@@ -102,45 +108,6 @@ func (h *Hub) forgetPeerServices(p *peer) {
 	for name := range s.byPeer[p] {
 		s.forgetLocked(name, p)
 	}
-}
-
-// eventName returns the eventName of a service event's args array,
-// [{eventName, args}], without decoding its args.
-func eventName(body []byte) string {
-	dec := msgpack.NewDecoder(bytes.NewReader(body))
-	if n, err := dec.DecodeArrayLen(); err != nil || n < 1 {
-		return ""
-	}
-	n, err := dec.DecodeMapLen()
-	if err != nil {
-		return ""
-	}
-	for i := 0; i < n; i++ {
-		key, err := dec.DecodeInterface()
-		if err != nil {
-			return ""
-		}
-		if key == "eventName" {
-			name, _ := dec.DecodeString()
-			return name
-		}
-		if dec.Skip() != nil {
-			return ""
-		}
-	}
-	return ""
-}
-
-// startStatus decodes the status a start event carries; what does not
-// decode is left empty.
-func startStatus(body []byte) wire.ServiceStatus {
-	var args []struct {
-		Args []wire.ServiceStatus `msgpack:"args"`
-	}
-	if decode(body, &args) != nil || len(args) == 0 || len(args[0].Args) == 0 {
-		return wire.ServiceStatus{}
-	}
-	return args[0].Args[0]
 }
 
 // IsServiceAvailable reports whether the service name is available: a

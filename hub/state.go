@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"fmt"
 	"sort"
 	"time"
 
@@ -89,29 +90,24 @@ func (h *Hub) State() State {
 }
 
 // hubQuery answers the requests the hub handles itself; ok is false for
-// any other channel.
-func (h *Hub) hubQuery(f *wire.Frame) (answer []byte, ok bool) {
+// any other channel. It parses the args of serviceAvailable by hand, and
+// only up to wire.MaxHubArgsBytes: a larger query is refused.
+func (h *Hub) hubQuery(f *wire.Frame) (status wire.Status, answer []byte, ok bool) {
 	switch f.Channel {
 	case wire.ChannelQueryState:
 		b, _ := encode(h.State())
-		return b, true
+		return wire.StatusResolved, b, true
 	case wire.ChannelServiceAvailable:
-		var args []any
-		decode(f.Body, &args)
-		name := ""
-		if len(args) > 0 {
-			switch v := args[0].(type) {
-			case string:
-				name = v
-			case map[string]any:
-				name, _ = v["name"].(string)
-			}
+		if len(f.Body) > wire.MaxHubArgsBytes {
+			reason := fmt.Sprintf("%s: args of %d bytes, over the hub's limit of %d", f.Channel, len(f.Body), wire.MaxHubArgsBytes)
+			return wire.StatusRefused, wire.AppendStr(nil, reason), true
 		}
+		name, _ := wire.ReadServiceName(f.Body) // what does not read asks about no service
 		b, _ := encode(name != "" && h.IsServiceAvailable(name))
-		return b, true
+		return wire.StatusResolved, b, true
 	case wire.ChannelQueryServices:
 		b, _ := encode(h.Services())
-		return b, true
+		return wire.StatusResolved, b, true
 	}
-	return nil, false
+	return 0, nil, false
 }

@@ -3,12 +3,8 @@
 package main
 
 import (
-	"errors"
-
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
-
-var errBadArgs = errors.New("ipcbus: engine: a value must be one msgpack value in a Uint8Array")
 
 // checkValue checks that b (a Uint8Array's bytes) holds exactly one
 // msgpack value and returns it to be written as it is: the hub forwards

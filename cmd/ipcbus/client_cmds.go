@@ -249,16 +249,21 @@ func runListen(ctx context.Context, args []string, out io.Writer) int {
 	}
 	defer c.Close()
 	lines := make(chan []byte, 1024)
+	undecoded := make(chan string, 64) // error lines, for stderr
 	for _, ch := range cf.args {
 		c.On(ch, func(e *bus.Event) {
 			values, err := e.Values()
-			if err != nil {
-				values = []any{map[string]string{"error": err.Error()}}
-			}
-			line := listenLine{Channel: e.Channel, Sender: e.Sender, Args: jsonValue(values).([]any), Request: e.Request != nil}
 			if e.Request != nil && *reply != "" {
 				e.Request.Resolve(replyValue)
 			}
+			if err != nil {
+				// A payload too deep or too complex (or not msgpack) is
+				// reported and skipped: listening goes on.
+				undecoded <- fmt.Sprintf("ipcbus listen: a message on %q from peer %d (%s) could not be decoded (%d bytes of args): %v",
+					e.Channel, e.Sender.ID, e.Sender.Name, len(e.RawArgs()), err)
+				return
+			}
+			line := listenLine{Channel: e.Channel, Sender: e.Sender, Args: jsonValue(values).([]any), Request: e.Request != nil}
 			lines <- marshalLine(line)
 		})
 	}
@@ -270,6 +275,8 @@ func runListen(ctx context.Context, args []string, out io.Writer) int {
 		select {
 		case l := <-lines:
 			out.Write(l)
+		case l := <-undecoded:
+			fmt.Fprintln(stderr, l)
 		case ch := <-changes:
 			switch {
 			case ch.Status == bus.StatusDisconnected && ch.Attempt == 0:

@@ -115,7 +115,10 @@ func decodeArgs(raw []byte, dst []any) error {
 }
 
 // decodeInto decodes the one msgpack value v into dst, a pointer.
-func decodeInto(v []byte, dst any) error {
+func decodeInto(v []byte, dst any) error { return decodeIntoChecked(v, dst, false) }
+
+// decodeIntoChecked is decodeInto, told whether v was checked already.
+func decodeIntoChecked(v []byte, dst any, checked bool) error {
 	var err error
 	switch d := dst.(type) {
 	case *[]byte:
@@ -145,13 +148,13 @@ func decodeInto(v []byte, dst any) error {
 			*d = x
 			return nil
 		}
-		x, err := decodeValue(v, nil)
+		x, err := decodeChecked(v, nil, checked)
 		if err == nil {
 			*d = x
 		}
 		return err
 	}
-	_, err = decodeValue(v, dst)
+	_, err = decodeChecked(v, dst, checked)
 	return err
 }
 
@@ -186,6 +189,9 @@ func decodeScalar(v []byte) (any, bool) {
 
 // decodeValues decodes the whole args array into generic values.
 func decodeValues(raw []byte) ([]any, error) {
+	if err := wire.CheckValue(raw); err != nil {
+		return nil, fmt.Errorf("ipcbus: decode args: %w", err)
+	}
 	n, rest, err := wire.ReadArrayLen(raw)
 	if err != nil {
 		return nil, fmt.Errorf("ipcbus: decode args: %w", err)
@@ -196,7 +202,7 @@ func decodeValues(raw []byte) ([]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ipcbus: decode arg %d: %w", i, err)
 		}
-		if err := decodeInto(rest[:size:size], &out[i]); err != nil {
+		if err := decodeIntoChecked(rest[:size:size], &out[i], true); err != nil {
 			return nil, fmt.Errorf("ipcbus: decode arg %d: %w", i, err)
 		}
 		rest = rest[size:]
@@ -205,10 +211,23 @@ func decodeValues(raw []byte) ([]any, error) {
 }
 
 // decodeValue decodes one msgpack value into dst (a pointer), or returns it
-// as a generic value when dst is nil.
-func decodeValue(raw []byte, dst any) (any, error) {
+// as a generic value when dst is nil. The value is checked first (see
+// wire.CheckValue): a peer's payload can make it fail, never crash or
+// exhaust memory. A generic destination gets the heap budget too.
+func decodeValue(raw []byte, dst any) (any, error) { return decodeChecked(raw, dst, false) }
+
+func decodeChecked(raw []byte, dst any, checked bool) (any, error) {
 	if len(raw) == 0 {
 		raw = []byte{0xc0}
+	}
+	if !checked {
+		check := wire.CheckNesting
+		if generic(dst) {
+			check = wire.CheckValue
+		}
+		if err := check(raw); err != nil {
+			return nil, err
+		}
 	}
 	dec := newDecoder(raw)
 	defer msgpack.PutDecoder(dec)
@@ -217,6 +236,16 @@ func decodeValue(raw []byte, dst any) (any, error) {
 		return signed(v), err
 	}
 	return nil, dec.Decode(dst)
+}
+
+// generic reports whether dst takes a value of the payload's own shape:
+// nil (the value is returned), *any, *[]any or *map[string]any.
+func generic(dst any) bool {
+	switch dst.(type) {
+	case nil, *any, *[]any, *map[string]any:
+		return true
+	}
+	return false
 }
 
 // signed gives every decoded integer one type, int64 (uint64 only above

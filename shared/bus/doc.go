@@ -48,4 +48,15 @@
 // until the writer makes room or ctx is done; with a ctx that is already
 // done they never wait and fail at once when the queue is full. Control
 // frames and responses are never held back.
+//
+// # Decoding what peers send
+//
+// Any peer can send anything: every decode of a payload (Event.Args,
+// Event.Values, Response.Decode, PortMessage.Decode, service call args) is
+// checked first and fails with an error matching ErrMalformed instead of
+// crashing or exhausting memory: ErrTooDeep past wire.MaxDepth (10,000)
+// levels of nesting, ErrTooComplex for a decode into generic values (any,
+// []any, map[string]any) that would take more than 32 bytes of memory per
+// byte received (plus 64 KiB). Typed destinations are checked for depth
+// only.
 package bus

@@ -46,6 +46,19 @@ var (
 	// ErrReconnectBufferFull is returned by a Send or Request made while
 	// reconnecting once Options.ReconnectBufBytes are buffered.
 	ErrReconnectBufferFull = errors.New("ipcbus: reconnect buffer full")
+	// ErrMalformed is returned by a decode (Event.Args, Event.Values,
+	// Response.Decode, PortMessage.Decode, a service call's args) of a
+	// payload that is not valid msgpack, or that is refused by the limits
+	// below (ErrTooDeep and ErrTooComplex match it too).
+	ErrMalformed = wire.ErrMalformed
+	// ErrTooDeep is returned by a decode of a payload nested deeper than
+	// wire.MaxDepth (10,000, as the JS codec).
+	ErrTooDeep = wire.ErrTooDeep
+	// ErrTooComplex is returned by a decode into a generic value (any,
+	// []any, map[string]any) of a payload that would take more than
+	// wire.DecodeBudget of memory that way, as arrays of empty maps do;
+	// decoding into typed values is not limited so.
+	ErrTooComplex = wire.ErrTooComplex
 	// ErrOutboundFull is returned by Send or Request when the outbound queue
 	// is full and ctx is done before room is made.
 	ErrOutboundFull = errors.New("ipcbus: outbound queue full")

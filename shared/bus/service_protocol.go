@@ -105,27 +105,25 @@ func orEmpty(args []any) []any {
 // splitWrapperArgs splits the args of a wrapper event, [eventName,
 // argsArray], into the name and the raw array.
 func splitWrapperArgs(raw []byte) (string, []byte, error) {
-	dec := newDecoder(argsArray(raw))
-	defer msgpack.PutDecoder(dec)
-	n, err := dec.DecodeArrayLen()
+	n, rest, err := wire.ReadArrayLen(argsArray(raw))
 	if err != nil {
 		return "", nil, fmt.Errorf("ipcbus: wrapper event: %w", err)
 	}
 	if n < 1 {
 		return "", nil, errors.New("ipcbus: wrapper event without a name")
 	}
-	name, err := dec.DecodeString()
+	name, rest, err := wire.ReadStr(rest)
 	if err != nil {
 		return "", nil, fmt.Errorf("ipcbus: wrapper event name: %w", err)
 	}
 	if n < 2 {
 		return name, emptyArgs, nil
 	}
-	args, err := dec.DecodeRaw()
+	size, err := wire.ValueLen(rest)
 	if err != nil {
 		return "", nil, fmt.Errorf("ipcbus: wrapper event args: %w", err)
 	}
-	return name, argsArray(args), nil
+	return name, argsArray(rest[:size:size]), nil
 }
 
 // encodeList encodes args as a msgpack array.

@@ -21,6 +21,21 @@ const (
 	MaxChannelBytes = 1024
 	// MaxNameBytes is the longest peer name, in bytes.
 	MaxNameBytes = 1024
+	// MaxDepth is how deep a payload's values may nest, counting the value
+	// itself: a scalar is at depth 1, an array's elements at 2. It is the
+	// limit of every decoder of peer payloads: CheckValue in Go (hub, engine,
+	// CLI) and maxDepth in web/src/codec.js. Deeper values are refused with
+	// ErrTooDeep instead of overflowing a recursive decoder's stack.
+	MaxDepth = 10000
+	// DecodeBudgetPerByte bounds a generic decode of a payload (into any) at
+	// this many bytes of heap per byte received, plus 64 KiB (see
+	// DecodeBudget); a payload of empty maps or arrays asks for more.
+	DecodeBudgetPerByte = 32
+	// MaxHubArgsBytes is the largest args array the hub parses: those of
+	// its own queries (serviceAvailable) and of services' events (to learn
+	// that one started or stopped). A larger query is refused; a larger
+	// event is delivered without being looked at.
+	MaxHubArgsBytes = 64 << 10
 	// DefaultHandshakeTimeout is how long a hub waits for hello.
 	DefaultHandshakeTimeout = 5 * time.Second
 	// DefaultRequestTimeout is the deadline of a request made without one

@@ -167,6 +167,67 @@ func readStr(b []byte) ([]byte, []byte, error) {
 	return b[h : h+int(n)], b[h+int(n):], nil
 }
 
+// valueHead reads the header of the msgpack value at the start of b: the
+// bytes of its header (code and length), of its body (a str's or bin's
+// bytes, a number's) and the number of values nested in it (an array's
+// elements, twice a map's entries). It checks that the header itself is
+// complete, not that the body is.
+func valueHead(b []byte) (head, body, items uint64, err error) {
+	if len(b) == 0 {
+		return 0, 0, 0, malformed("truncated value")
+	}
+	c := b[0]
+	switch {
+	case c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3:
+		return 1, 0, 0, nil
+	case c&0xf0 == 0x80: // fixmap
+		return 1, 0, 2 * uint64(c&0x0f), nil
+	case c&0xf0 == 0x90: // fixarray
+		return 1, 0, uint64(c & 0x0f), nil
+	case c&0xe0 == 0xa0: // fixstr
+		return 1, uint64(c & 0x1f), 0, nil
+	case c == 0xca: // float32
+		return 1, 4, 0, nil
+	case c == 0xcb: // float64
+		return 1, 8, 0, nil
+	case c == 0xcc || c == 0xd0:
+		return 1, 1, 0, nil
+	case c == 0xcd || c == 0xd1:
+		return 1, 2, 0, nil
+	case c == 0xce || c == 0xd2:
+		return 1, 4, 0, nil
+	case c == 0xcf || c == 0xd3:
+		return 1, 8, 0, nil
+	case c >= 0xd4 && c <= 0xd8: // fixext 1, 2, 4, 8, 16
+		return 2, 1 << (c - 0xd4), 0, nil
+	}
+	var w int // width of the length that follows the code
+	switch c {
+	case 0xc4, 0xd9, 0xc7: // bin8, str8, ext8
+		w = 1
+	case 0xc5, 0xda, 0xc8, 0xdc, 0xde: // bin16, str16, ext16, array16, map16
+		w = 2
+	case 0xc6, 0xdb, 0xc9, 0xdd, 0xdf: // bin32, str32, ext32, array32, map32
+		w = 4
+	default: // 0xc1 is never used
+		return 0, 0, 0, malformed("invalid code 0x%02x", c)
+	}
+	v, ok := be(b, w)
+	if !ok {
+		return 0, 0, 0, malformed("truncated length")
+	}
+	head = 1 + uint64(w)
+	switch c {
+	case 0xc7, 0xc8, 0xc9: // ext: a type byte, then the data
+		return head + 1, v, 0, nil
+	case 0xdc, 0xdd:
+		return head, 0, v, nil
+	case 0xde, 0xdf:
+		return head, 0, 2 * v, nil
+	}
+	return head, v, 0, nil
+}
+
 // valueLen returns the encoded length of the msgpack value at the start of
 // b, after checking that it is complete and well formed. It walks nested
 // arrays and maps without recursion.
@@ -174,93 +235,11 @@ func valueLen(b []byte) (int, error) {
 	pos, pending := 0, 1
 	for pending > 0 {
 		pending--
-		if pos >= len(b) {
-			return 0, malformed("truncated value")
+		head, body, items, err := valueHead(b[pos:])
+		if err != nil {
+			return 0, err
 		}
-		c := b[pos]
-		var head, body, items uint64
-		switch {
-		case c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3:
-			head = 1
-		case c&0xf0 == 0x80: // fixmap
-			head, items = 1, 2*uint64(c&0x0f)
-		case c&0xf0 == 0x90: // fixarray
-			head, items = 1, uint64(c&0x0f)
-		case c&0xe0 == 0xa0: // fixstr
-			head, body = 1, uint64(c&0x1f)
-		case c == 0xc4 || c == 0xd9: // bin8, str8
-			v, ok := be(b[pos:], 1)
-			if !ok {
-				return 0, malformed("truncated length")
-			}
-			head, body = 2, v
-		case c == 0xc5 || c == 0xda: // bin16, str16
-			v, ok := be(b[pos:], 2)
-			if !ok {
-				return 0, malformed("truncated length")
-			}
-			head, body = 3, v
-		case c == 0xc6 || c == 0xdb: // bin32, str32
-			v, ok := be(b[pos:], 4)
-			if !ok {
-				return 0, malformed("truncated length")
-			}
-			head, body = 5, v
-		case c == 0xc7: // ext8
-			v, ok := be(b[pos:], 1)
-			if !ok {
-				return 0, malformed("truncated length")
-			}
-			head, body = 3, v
-		case c == 0xc8: // ext16
-			v, ok := be(b[pos:], 2)
-			if !ok {
-				return 0, malformed("truncated length")
-			}
-			head, body = 4, v
-		case c == 0xc9: // ext32
-			v, ok := be(b[pos:], 4)
-			if !ok {
-				return 0, malformed("truncated length")
-			}
-			head, body = 6, v
-		case c == 0xca: // float32
-			head, body = 1, 4
-		case c == 0xcb: // float64
-			head, body = 1, 8
-		case c == 0xcc || c == 0xd0:
-			head, body = 1, 1
-		case c == 0xcd || c == 0xd1:
-			head, body = 1, 2
-		case c == 0xce || c == 0xd2:
-			head, body = 1, 4
-		case c == 0xcf || c == 0xd3:
-			head, body = 1, 8
-		case c >= 0xd4 && c <= 0xd8: // fixext 1, 2, 4, 8, 16
-			head, body = 2, 1<<(c-0xd4)
-		case c == 0xdc || c == 0xde: // array16, map16
-			v, ok := be(b[pos:], 2)
-			if !ok {
-				return 0, malformed("truncated length")
-			}
-			head, items = 3, v
-			if c == 0xde {
-				items *= 2
-			}
-		case c == 0xdd || c == 0xdf: // array32, map32
-			v, ok := be(b[pos:], 4)
-			if !ok {
-				return 0, malformed("truncated length")
-			}
-			head, items = 5, v
-			if c == 0xdf {
-				items *= 2
-			}
-		default: // 0xc1 is never used
-			return 0, malformed("invalid code 0x%02x", c)
-		}
-		rest := uint64(len(b) - pos)
-		if head+body > rest {
+		if head+body > uint64(len(b)-pos) {
 			return 0, malformed("truncated value")
 		}
 		pos += int(head + body)

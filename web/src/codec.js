@@ -314,7 +314,9 @@ function counted(r, n, perElement, cost) {
 
 // The budget of a decode: budgetPerByte per byte of input and budgetBase,
 // spent containerCost per array or map and arrayElemCost per element or
-// mapEntryCost per entry (the Go engine's bound is the same, wire.CheckValue).
+// mapEntryCost per entry. The Go engine's bound is of the same kind
+// (wire.CheckValue), with costs measured on Go's heap, where a map costs more
+// than here: 32 bytes per byte of input and 64 KiB.
 const budgetPerByte = 16;
 const budgetBase = 64 << 10;
 const containerCost = 64;
@@ -345,7 +347,8 @@ function readMap(r, n, depth) {
 }
 
 // maxDepth is the deepest nesting decoded, the same as the Go engine's
-// (wire.MaxDepth); a stack that ends first is reported the same way.
+// (wire.MaxDepth in shared/wire/limits.go, counted the same way: a scalar at
+// the top is depth 1); a stack that ends first is reported the same way.
 const maxDepth = 10000;
 
 function readValue(r, depth) {
