@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ipcbus/ipcbus/shared/stream"
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
@@ -59,6 +60,7 @@ type conn struct {
 	wake       chan struct{}
 
 	dec      wire.Decoder // the reader's
+	inBuf    *stream.Buf  // the reader's: the pooled buffer of the frame being handled, if recyclable
 	lastRead atomic.Int64 // unix nanoseconds of the last frame read
 	pingsOut atomic.Int32
 }
@@ -253,6 +255,11 @@ func (c *conn) writeLoop() {
 				n += f.Len()
 			}
 			err := c.t.WriteFrames(batch)
+			for _, f := range batch {
+				if f.Ref != nil {
+					f.Ref.Release()
+				}
+			}
 			clear(batch)
 			c.omu.Lock()
 			c.pending -= n
@@ -328,12 +335,21 @@ func (c *conn) readFrames() error {
 		}
 		c.lastRead.Store(time.Now().UnixNano())
 		c.pingsOut.Store(0)
+		buf := pooledBuf(c.t)
 		f, err := c.dec.Decode(b)
 		if err != nil {
 			c.closeWith(wire.CloseProtocolError, err.Error())
 			return err
 		}
-		if err := c.handle(&f); err != nil {
+		if buf != nil && recyclable(&f) {
+			c.inBuf = buf // deliveries of f.Body retain it
+		}
+		err = c.handle(&f)
+		if c.inBuf != nil {
+			c.inBuf.Release()
+			c.inBuf = nil
+		}
+		if err != nil {
 			var ce *wire.CloseError
 			if errors.As(err, &ce) {
 				c.closeWith(ce.Code, ce.Reason)

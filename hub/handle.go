@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/ipcbus/ipcbus/shared/stream"
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
@@ -190,7 +191,7 @@ func (c *conn) onSend(f *wire.Frame) error {
 	if len(f.Ports) > 0 {
 		return h.deliverWithPorts(c, ds, f, p.raw)
 	}
-	h.deliver(ds, f.Channel, 0, p.raw, f.Body)
+	h.deliver(ds, f.Channel, 0, p.raw, f.Body, c.inBuf)
 	return nil
 }
 
@@ -224,15 +225,16 @@ func (h *Hub) deliverWithPorts(src *conn, ds []delivery, f *wire.Frame, sender [
 	}
 	ds[owner].c.enqueue(message(f.Channel, ds[owner].to, 0, sender, ids, f.Body))
 	rest := append(ds[:owner:owner], ds[owner+1:]...)
-	h.deliver(rest, f.Channel, 0, sender, f.Body)
+	h.deliver(rest, f.Channel, 0, sender, f.Body, nil)
 	return nil
 }
 
 // deliver sends one message to each delivery, encoding it once for all
 // the deliveries that address every listener of their connection. Then,
 // on the publisher's reader goroutine, it waits a bounded time for any
-// receiver over its high-water mark (see stallWait).
-func (h *Hub) deliver(ds []delivery, channel string, id uint64, sender, body []byte) {
+// receiver over its high-water mark (see stallWait). ref, when not nil,
+// is the pooled buffer body is in: each frame queued holds a reference.
+func (h *Hub) deliver(ds []delivery, channel string, id uint64, sender, body []byte, ref *stream.Buf) {
 	var shared wire.OutFrame
 	var stalled [8]*conn // receivers over their high-water mark
 	var stalls [8]chan struct{}
@@ -243,9 +245,9 @@ func (h *Hub) deliver(ds []delivery, channel string, id uint64, sender, body []b
 			if shared.Head == nil {
 				shared = message(channel, 0, id, sender, nil, body)
 			}
-			ch = d.c.enqueue(shared)
+			ch = d.c.enqueue(withRef(shared, ref))
 		} else {
-			ch = d.c.enqueue(message(channel, d.to, id, sender, nil, body))
+			ch = d.c.enqueue(withRef(message(channel, d.to, id, sender, nil, body), ref))
 		}
 		if ch != nil && n < len(stalls) {
 			stalled[n], stalls[n] = d.c, ch
@@ -296,7 +298,7 @@ func (c *conn) onRequest(f *wire.Frame) error {
 		}
 		return nil
 	}
-	h.deliver(ds, f.Channel, r.id, p.raw, f.Body)
+	h.deliver(ds, f.Channel, r.id, p.raw, f.Body, c.inBuf)
 	return nil
 }
 
@@ -324,7 +326,7 @@ func (c *conn) onResponse(f *wire.Frame) error {
 		return fault(wire.CloseProtocolError, "response to request %d, which was never made", f.ID)
 	}
 	if r != nil { // else settled already, or not this peer's to answer: dropped
-		h.answer(r, wire.Status(f.Code), p.raw, f.Body)
+		h.answerRef(r, wire.Status(f.Code), p.raw, f.Body, c.inBuf)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ipcbus/ipcbus/shared/stream"
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
@@ -41,6 +42,7 @@ type Hub struct {
 	origins  []string     // browser origins allowed to upgrade
 	http     *http.Server // the WebSocket listener's server
 	self     []byte       // the hub's own peer, encoded, as the sender of its answers
+	bufs     *stream.Pool // large frames' read buffers (transport.go)
 }
 
 // New validates cfg and returns a hub that is not yet listening.
@@ -55,6 +57,7 @@ func New(cfg Config) (*Hub, error) {
 		listeners: make(map[string]*guardedListener),
 		conns:     make(map[*conn]struct{}),
 		quit:      make(chan struct{}),
+		bufs:      stream.NewPool(readPoolBytes),
 	}
 	if h.token = cfg.Token; h.token == "" {
 		h.token = randomToken()

@@ -114,6 +114,6 @@ func (h *Hub) acceptLoop(kind string, l *guardedListener) {
 			return
 		}
 		gc := nc.(*guardedConn)
-		h.serveConn(kind, nc.RemoteAddr().String(), newStreamTransport(nc, h.cfg), gc.pid, gc.refusal)
+		h.serveConn(kind, nc.RemoteAddr().String(), newStreamTransport(nc, h.cfg, h.bufs), gc.pid, gc.refusal)
 	}
 }

@@ -3,6 +3,7 @@ package hub
 import (
 	"sync"
 
+	"github.com/ipcbus/ipcbus/shared/stream"
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
@@ -151,10 +152,16 @@ func (t *requests) dropConn(c *conn) {
 
 // answer sends the requester of r a response with status, the sender and body.
 func (h *Hub) answer(r *hubRequest, status wire.Status, sender, body []byte) {
+	h.answerRef(r, status, sender, body, nil)
+}
+
+// answerRef is answer with body in a pooled buffer, ref (when not nil),
+// which the queued frame holds a reference to.
+func (h *Hub) answerRef(r *hubRequest, status wire.Status, sender, body []byte, ref *stream.Buf) {
 	f := wire.Frame{Kind: wire.KindResponse, Channel: r.channel, ID: r.clientID, Code: uint16(status), Sender: sender}
 	b, _ := wire.AppendHeader(make([]byte, 0, 64+len(sender)), &f)
 	if len(body) == 0 {
 		body = []byte{0xc0}
 	}
-	r.requester.enqueue(wire.OutFrame{Head: b, Body: body})
+	r.requester.enqueue(withRef(wire.OutFrame{Head: b, Body: body}, ref))
 }

@@ -85,7 +85,7 @@ func BenchmarkFanOut(b *testing.B) {
 				h.router.mu.RLock()
 				ds := h.router.match("fan", wire.Target{}, buf[:0], nil)
 				h.router.mu.RUnlock()
-				h.deliver(ds, "fan", 0, sender.raw, body)
+				h.deliver(ds, "fan", 0, sender.raw, body, nil)
 				if i%256 == 255 {
 					for _, c := range conns {
 						c.omu.Lock()

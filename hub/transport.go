@@ -16,6 +16,47 @@ type transport interface {
 	Close() error
 }
 
-func newStreamTransport(nc net.Conn, cfg Config) transport {
-	return stream.New(nc, cfg.MaxHelloBytes, cfg.WriteTimeout)
+func newStreamTransport(nc net.Conn, cfg Config, pool *stream.Pool) transport {
+	t := stream.New(nc, cfg.MaxHelloBytes, cfg.WriteTimeout)
+	t.SetPool(pool)
+	return t
+}
+
+// readPoolBytes bounds the free large-frame buffers a hub keeps (see
+// stream.Pool): frames over 64 KiB read from Unix and TCP connections go
+// into reused memory, returned once every receiver's write of the frame
+// is done.
+const readPoolBytes = 16 << 20
+
+// pooledBuf returns the pool's buffer of the frame t read last, or nil
+// (WebSocket transports, frames of 64 KiB or less).
+func pooledBuf(t transport) *stream.Buf {
+	if s, ok := t.(*stream.Conn); ok {
+		return s.TakeBuf()
+	}
+	return nil
+}
+
+// recyclable says whether every use of f's body by its handler is counted
+// (the deliveries of a send or request and the answer of a response hold
+// a reference each): only then may its buffer go back to the pool once
+// they are written. Other frames' buffers are left to the collector.
+func recyclable(f *wire.Frame) bool {
+	switch f.Kind {
+	case wire.KindSend:
+		return len(f.Ports) == 0
+	case wire.KindRequest, wire.KindResponse:
+		return true
+	}
+	return false
+}
+
+// withRef makes f hold a reference to ref, the pooled buffer its body is
+// in (nil: none); the writer releases it once f is written.
+func withRef(f wire.OutFrame, ref *stream.Buf) wire.OutFrame {
+	if ref != nil {
+		ref.Retain()
+		f.Ref = ref
+	}
+	return f
 }

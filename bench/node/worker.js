@@ -145,6 +145,109 @@ async function send(client, cmd) {
   }
 }
 
+// The big-payload scenario (electron-common-ipc's test-app): values of one
+// kind sent one at a time; one-way time from the sender's call until the
+// receiver's listener has them (wall clock). Kinds: bench/internal/proto.
+const bigUUID = '6f1c2c8e-3b9a-4d2e-9f0a-1b2c3d4e5f60';
+
+function bigArgs(kind, size) {
+  const third = Math.floor(size / 3);
+  switch (kind) {
+    case 'string': return ['x'.repeat(size)];
+    case 'object': return [{ uuid: bigUUID, payload: 'x'.repeat(size) }];
+    case 'buffer': return [Buffer.alloc(size)];
+    case 'args': return ['x'.repeat(third), { uuid: bigUUID, payload: 'x'.repeat(third) }, Buffer.alloc(third), 42];
+    default: throw new Error(`unknown kind ${kind}`);
+  }
+}
+
+// bigCheck returns an error message when args are not a value of kind and size.
+function bigCheck(kind, size, args) {
+  const len = (v) => (v == null ? -1 : v.length);
+  const third = Math.floor(size / 3);
+  switch (kind) {
+    case 'string': return len(args[0]) === size ? '' : `string of ${len(args[0])}`;
+    case 'object': return args[0] && len(args[0].payload) === size && args[0].uuid === bigUUID ? '' : 'bad object';
+    case 'buffer': return len(args[0]) === size ? '' : `buffer of ${len(args[0])}`;
+    case 'args':
+      return len(args[0]) === third && args[1] && len(args[1].payload) === third &&
+        len(args[2]) === third && args[3] === 42 ? '' : 'bad args';
+    default: return `unknown kind ${kind}`;
+  }
+}
+
+async function bigRecv(client, cmd) {
+  const r = { count: 0 };
+  let finish;
+  const done = new Promise((res) => { finish = res; });
+  const onData = (ev, ...args) => {
+    const bad = bigCheck(cmd.kind, cmd.size, args);
+    const at = wallNs();
+    if (r.count >= cmd.n) return;
+    if (bad) {
+      r.bad = (r.bad || 0) + 1;
+      r.err = bad;
+    }
+    r.count++;
+    client.send(cmd.ackCh, at);
+    if (r.count === cmd.n) finish();
+  };
+  const onProbe = () => client.send(cmd.ackCh, 0);
+  client.on(cmd.ch, onData);
+  client.on(cmd.probeCh, onProbe);
+  reply({ seq: cmd.seq, phase: 'ready' });
+  const timer = setTimeout(finish, cmd.timeoutMs || 10000);
+  await done;
+  clearTimeout(timer);
+  client.off(cmd.ch, onData);
+  client.off(cmd.probeCh, onProbe);
+  if (r.count < cmd.n) r.err = `timed out after ${r.count} of ${cmd.n} values`;
+  return r;
+}
+
+async function bigSend(client, cmd) {
+  const deadline = now() + (cmd.timeoutMs || 10000) * 1e6;
+  const acks = [];
+  const w = waker();
+  const onAck = (ev, at) => {
+    acks.push(at);
+    w.signal();
+  };
+  client.on(cmd.ackCh, onAck);
+  try {
+    const probe = Buffer.alloc(1);
+    for (;;) {
+      if (now() > deadline) return { err: 'the receiver never answered the probe' };
+      client.send(cmd.probeCh, probe);
+      await w.wait(20);
+      if (acks.includes(0)) break;
+    }
+    await sleep(20);
+    acks.length = 0; // late answers to earlier probes
+    const args = bigArgs(cmd.kind, cmd.size);
+    const lat = [];
+    for (let i = 0; i < cmd.n; i++) {
+      const t0 = wallNs();
+      client.send(cmd.ch, ...args);
+      for (;;) {
+        const at = acks.shift();
+        if (at) {
+          lat.push((at - t0) / 1e3);
+          break;
+        }
+        if (at === undefined) {
+          if (now() > deadline) return { count: i, err: `timed out waiting for the ack of value ${i + 1} of ${cmd.n}` };
+          await w.wait(100);
+        }
+      }
+    }
+    lat.sort((x, y) => x - y);
+    return { count: lat.length, medUs: lat[Math.floor(lat.length / 2)] };
+  } finally {
+    client.off(cmd.ackCh, onAck);
+  }
+}
+
 const servers = new Map();
 
 function serve(client, cmd) {
@@ -334,6 +437,8 @@ async function run(client, cmd) {
     case 'unserve': return unserve(client, cmd);
     case 'reqseq': return reqSeq(client, cmd);
     case 'reqpar': return reqPar(client, cmd);
+    case 'bigrecv': return bigRecv(client, cmd);
+    case 'bigsend': return bigSend(client, cmd);
     case 'connect': return connect(cmd);
     case 'idle': return openIdle(cmd);
     case 'release': return release();

@@ -45,6 +45,10 @@ type Conn struct {
 	chunks       [][]byte // write buffers kept for the next batches
 	chunkSize    int      // size of new write buffers
 	bufs         net.Buffers
+	pool         *Pool  // large frames are read into its buffers; nil: fresh memory
+	slabBuf      *Buf   // the pool's buffer the slab is, if it is one
+	last         *Buf   // the pool's buffer of the frame last returned, until TakeBuf
+	spare        []byte // a slab no frame was returned from, left for a pooled one: the next slab
 }
 
 // New wraps nc. maxFrame bounds the frames read; writeTimeout, when
@@ -56,10 +60,26 @@ func New(nc net.Conn, maxFrame int, writeTimeout time.Duration) *Conn {
 // SetMaxFrame changes the largest frame ReadFrame accepts.
 func (c *Conn) SetMaxFrame(n int) { c.maxFrame = n }
 
+// SetPool makes ReadFrame read frames larger than the slabs into buffers
+// of p. Such a frame is then the caller's only until the next ReadFrame
+// unless it calls TakeBuf first: see Buf.
+func (c *Conn) SetPool(p *Pool) { c.pool = p }
+
+// TakeBuf returns the pool's buffer that holds the frame ReadFrame last
+// returned, with one reference for the caller, or nil when the frame is in
+// memory of the connection's own (which the caller may keep). A buffer
+// not taken before the next ReadFrame is left to the collector.
+func (c *Conn) TakeBuf() *Buf {
+	b := c.last
+	c.last = nil
+	return b
+}
+
 // ReadFrame returns the next frame, in memory the caller may keep. A frame
 // over the limit returns an error wrapping wire.ErrFrameTooLarge, and the
 // stream is then unusable.
 func (c *Conn) ReadFrame() ([]byte, error) {
+	c.last = nil
 	if err := c.fill(wire.FrameHeaderLen); err != nil {
 		return nil, err
 	}
@@ -76,6 +96,10 @@ func (c *Conn) ReadFrame() ([]byte, error) {
 	}
 	f := c.slab[c.r+wire.FrameHeaderLen : c.r+need : c.r+need]
 	c.r += need
+	if c.slabBuf != nil && c.r == len(c.slab) {
+		// A pooled slab holds this one frame (see fill).
+		c.last, c.slabBuf = c.slabBuf, nil
+	}
 	return f, nil
 }
 
@@ -95,7 +119,26 @@ func (c *Conn) fill(k int) error {
 		if c.busy && len(c.slab) > 0 {
 			size = min(2*len(c.slab), maxBuffer)
 		}
-		slab := make([]byte, max(size, k))
+		var slab []byte
+		old := c.slab
+		unused := c.r == 0 && c.slabBuf == nil // no frame was returned from old
+		c.slabBuf = nil
+		if k > maxBuffer && c.pool != nil {
+			// A large frame: a pooled buffer cut to it, so that it holds
+			// this frame alone and goes back to the pool with it.
+			if b := c.pool.get(k); b != nil {
+				c.slabBuf, slab = b, b.b[:k]
+				if unused {
+					c.spare = old // what it holds is copied below
+				}
+			}
+		}
+		if slab == nil && len(c.spare) >= max(size, k) {
+			slab, c.spare = c.spare, nil
+		}
+		if slab == nil {
+			slab = make([]byte, max(size, k))
+		}
 		c.w = copy(slab, c.slab[c.r:c.w])
 		c.slab, c.r = slab, 0
 	}

@@ -5,6 +5,9 @@ package wire
 // a frame built whole is all Head.
 type OutFrame struct {
 	Head, Body []byte
+	// Ref, when set, holds Body's memory for the frame: the writer releases
+	// it once the frame is written (a hub's pooled read buffers).
+	Ref interface{ Release() }
 }
 
 // Len is the frame's length in bytes.

@@ -21,7 +21,7 @@ func main() {
 	runs := flag.Int("runs", 0, "runs per figure (default 3, smoke 1)")
 	out := flag.String("out", "", "directory for results.csv and chart.svg (default results for a full, unrestricted run)")
 	doc := flag.String("doc", "", "Markdown file whose bench section is rewritten (default ../docs/performance.md for a full, unrestricted run)")
-	scenarios := flag.String("scenarios", "", "comma-separated subset of oneway,fanout,reqseq,reqpar,connect,idle (default all)")
+	scenarios := flag.String("scenarios", "", "comma-separated subset of oneway,fanout,reqseq,reqpar,connect,idle,big (default all)")
 	payloads := flag.String("payloads", "", "comma-separated payload sizes in bytes (default the plan's)")
 	cpuprofile := flag.String("cpuprofile", "", "directory where every Go helper process writes a CPU profile (ROLE-PID.pprof)")
 	browserTrace := flag.Bool("browser-trace", false, "also time the segments of a browser round trip in an extra page run, and log them")

@@ -62,3 +62,12 @@ func (l *ipcbusLink) Sync(ctx context.Context) error { return l.c.Conn().Flush(c
 func (l *ipcbusLink) Dropped() uint64 { return l.c.Conn().Dropped() }
 
 func (l *ipcbusLink) Close() error { return l.c.Close() }
+
+func (l *ipcbusLink) SendValues(ch string, args ...any) error {
+	return l.c.Send(context.Background(), ch, args...)
+}
+
+func (l *ipcbusLink) ListenValues(ch string, fn func(decode func(dst ...any) error)) (func(), error) {
+	id := l.c.On(ch, func(e *bus.Event) { fn(e.Args) })
+	return func() { l.c.Off(ch, id) }, nil
+}

@@ -33,3 +33,14 @@ type Link interface {
 
 // Dialer opens a new link.
 type Dialer func(ctx context.Context) (Link, error)
+
+// Valued is a link that sends and receives values (strings, objects,
+// several arguments), not only bytes: the big-payload scenario's kinds.
+// Only ipcbus's Go client has it (NATS and raw frames carry bytes).
+type Valued interface {
+	// SendValues sends args on ch as one message.
+	SendValues(ch string, args ...any) error
+	// ListenValues calls fn for each message on ch with a function that
+	// decodes its arguments into dst, until stop.
+	ListenValues(ch string, fn func(decode func(dst ...any) error)) (stop func(), err error)
+}

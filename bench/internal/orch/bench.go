@@ -108,8 +108,22 @@ func runSystem(p Plan, s System, e *Env, log io.Writer) Results {
 		}
 		foMB.Err, foMB.Dropped, foMB.Samples = fo.Err, fo.Dropped, fo.Samples
 		p99.Err, p99.Samples = p50.Err, p50.Samples
+		if !p.wants(ScOneWay) && !p.wants(ScFanOut) && !p.wants(ScReqSeq) && !p.wants(ScReqPar) {
+			continue
+		}
 		fmt.Fprintf(log, "  %-16s %-7s one-way %s msgs/s, fan-out %s, p50 %s µs, in flight %s req/s (%.1fs)\n",
 			s.Name, sizeLabel(size), human(ow.Median()), human(fo.Median()), human(p50.Median()), human(par.Median()), time.Since(t0).Seconds())
+	}
+	if s.Big && p.wants(ScBig) {
+		if err != nil {
+			for _, size := range p.BigSizes {
+				for _, kind := range proto.Kinds {
+					fail(add(ScBig+" "+kind, size, MOneWayMS), err)
+				}
+			}
+		} else {
+			runBig(p, r, s, add, fail, log)
+		}
 	}
 	conn := add(ScConnect, 0, MConnect)
 	if err != nil {

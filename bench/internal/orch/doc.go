@@ -36,6 +36,10 @@ func DocSection(rs Results, systems []System, p Plan, info *Info) string {
 			g.markdown(&b)
 		}
 	}
+	if g := bigGrid(rs, p); g != nil {
+		fmt.Fprintf(&b, "\n### %s\n\n", bigTitle)
+		g.markdown(&b)
+	}
 	if g := connGrid(rs, systems); len(g) > 1 {
 		fmt.Fprintf(&b, "\n### Connect time and hub memory (%s idle connections, growth of the hub process's RSS)\n\n", thousands(p.IdleN))
 		g.markdown(&b)

@@ -18,6 +18,10 @@ type Plan struct {
 	InFlight            int
 	ConnectN            int // connects per connect-time run
 	IdleN               int // idle connections for the memory figure
+	// BigSizes are the payload sizes of the big-payload scenario, BigN
+	// the values sent one at a time per run and kind, by size.
+	BigSizes []int
+	BigN     map[int]int
 	// WindowBytes is the sender's credit: how much may be sent and not yet
 	// acknowledged by every receiver (in messages: clamped to 8..4096).
 	WindowBytes int
@@ -36,10 +40,15 @@ type Plan struct {
 // ScenarioFlags names the scenarios for the -scenarios flag.
 var ScenarioFlags = map[string]string{
 	"oneway": ScOneWay, "fanout": ScFanOut, "reqseq": ScReqSeq,
-	"reqpar": ScReqPar, "connect": ScConnect, "idle": ScIdle,
+	"reqpar": ScReqPar, "connect": ScConnect, "idle": ScIdle, "big": ScBig,
 }
 
-func (p Plan) wants(scenario string) bool { return len(p.Only) == 0 || p.Only[scenario] }
+func (p Plan) wants(scenario string) bool {
+	if kind, ok := strings.CutPrefix(scenario, ScBig+" "); ok && kind != "" {
+		scenario = ScBig
+	}
+	return len(p.Only) == 0 || p.Only[scenario]
+}
 
 const (
 	kib = 1 << 10
@@ -58,6 +67,8 @@ func FullPlan() Plan {
 		InFlight:    64,
 		ConnectN:    50,
 		IdleN:       10000,
+		BigSizes:    []int{1e6, 1e7},
+		BigN:        map[int]int{1e6: 9, 1e7: 3},
 		WindowBytes: 16 * mib,
 		Budget:      150 * time.Millisecond,
 		Timeout:     20 * time.Second,
@@ -77,6 +88,8 @@ func SmokePlan() Plan {
 		InFlight:    64,
 		ConnectN:    5,
 		IdleN:       100,
+		BigSizes:    []int{1e5},
+		BigN:        map[int]int{1e5: 1},
 		WindowBytes: 16 * mib,
 		Budget:      150 * time.Millisecond,
 		Timeout:     10 * time.Second,

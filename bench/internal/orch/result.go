@@ -13,19 +13,24 @@ const (
 	ScReqPar  = "64 in flight"
 	ScConnect = "connect"
 	ScIdle    = "idle conns"
+	// ScBig is electron-common-ipc's own benchmark: one value of a kind
+	// (proto.Kinds) at a time, 1 MB and 10 MB; each figure's scenario is
+	// ScBig + " " + kind.
+	ScBig = "big"
 	// ScFootprint is client.wasm's size and load time (browser rows).
 	ScFootprint = "client.wasm"
 )
 
 // Metrics.
 const (
-	MMsgs    = "msgs/s"
-	MMB      = "MB/s"
-	MP50     = "p50 µs"
-	MP99     = "p99 µs"
-	MReqs    = "req/s"
-	MConnect = "median µs"
-	MMem     = "B/conn"
+	MMsgs     = "msgs/s"
+	MMB       = "MB/s"
+	MP50      = "p50 µs"
+	MP99      = "p99 µs"
+	MReqs     = "req/s"
+	MConnect  = "median µs"
+	MMem      = "B/conn"
+	MOneWayMS = "one-way ms" // median time from send to the receiver's listener
 	// client.wasm: bytes, bytes after gzip -9, and ms from fetch to a
 	// running engine in a fresh tab.
 	MWasmBytes = "bytes"

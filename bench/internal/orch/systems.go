@@ -36,6 +36,9 @@ type System struct {
 	// in the hub's RSS either way): 10,000 connections three times over
 	// is a good part of the run's time.
 	Memory bool
+	// Big says whether the big-payload scenario runs: ipcbus Go to Go,
+	// ipcbus Node to Node and electron-common-ipc, over Unix sockets.
+	Big bool
 	// env for every process of the system (eci-tcp-nodelay sets one).
 	Env []string
 }
@@ -43,7 +46,7 @@ type System struct {
 // Systems lists every system, in table order.
 func Systems() []System {
 	return []System{
-		{Name: "ipcbus-unix", Family: "ipcbus", Transport: "unix", HasHub: true, Memory: true},
+		{Name: "ipcbus-unix", Family: "ipcbus", Transport: "unix", HasHub: true, Memory: true, Big: true},
 		{Name: "ipcbus-tcp", Family: "ipcbus", Transport: "tcp", HasHub: true},
 		{Name: "ipcbus-ws", Family: "ipcbus", Transport: "ws", HasHub: true, Memory: true},
 		// The browser rows: a page in headless Chromium; both are measured
@@ -53,8 +56,8 @@ func Systems() []System {
 		// ipcbus's Node client (client.wasm under Node, the npm package's
 		// entry) against the same hub as ipcbus-unix, with electron-common-ipc's
 		// Node workers' script (node/worker.js over BENCH_IPCBUS).
-		{Name: "ipcbus-node-unix", Family: "ipcbus-node", Transport: "unix", HasHub: true},
-		{Name: "eci-unix", Family: "eci", Transport: "unix", HasHub: true, Memory: true},
+		{Name: "ipcbus-node-unix", Family: "ipcbus-node", Transport: "unix", HasHub: true, Big: true},
+		{Name: "eci-unix", Family: "eci", Transport: "unix", HasHub: true, Memory: true, Big: true},
 		{Name: "eci-tcp", Family: "eci", Transport: "tcp", HasHub: true},
 		{Name: "eci-tcp-nodelay", Family: "eci", Transport: "tcp", HasHub: true, Env: []string{"BENCH_NODELAY=1"}},
 		{Name: "nats-tcp", Family: "nats", Transport: "tcp", HasHub: true, Memory: true},

@@ -178,6 +178,10 @@ func PrintTables(w io.Writer, rs Results, systems []System, p Plan) {
 			g.text(w)
 		}
 	}
+	if g := bigGrid(rs, p); g != nil {
+		fmt.Fprintf(w, "\n%s\n", bigTitle)
+		g.text(w)
+	}
 	if g := connGrid(rs, systems); len(g) > 1 {
 		fmt.Fprintf(w, "\nConnect time and hub memory (%s idle connections, hub RSS growth)\n", thousands(p.IdleN))
 		g.text(w)

@@ -61,6 +61,7 @@ func Targets(rs Results) []Target {
 			rs.Get(node, ScReqSeq, kib, MP50), rs.Get(eci, ScReqSeq, kib, MP50), 0.6, true),
 		ratioTarget(rs, "Node client, 1 MiB one-way: ipcbus-node ≥ 1.5× electron-common-ipc MB/s",
 			rs.Get(node, ScOneWay, mib, MMB), rs.Get(eci, ScOneWay, mib, MMB), 1.5, false))
+	ts = append(ts, bigTargets(rs)...)
 	ts = append(ts, mem,
 		ratioTarget(rs, "browser: wasm request round trip (p50, 1 KiB) ≤ 2× raw JS WebSocket echo",
 			rs.Get(BrowserWasm, ScReqSeq, kib, MP50), rs.Get(BrowserRaw, ScReqSeq, kib, MP50), 2, true))

@@ -15,6 +15,9 @@ const (
 	OpIdle    = "idle"    // open N idle connections and hold them; replies "done"
 	OpRelease = "release" // close the idle connections; replies "done"
 	OpPeers   = "peers"   // raw direct: the addresses of every worker, by id; replies "done"
+	// The original's big-payload scenario: values of one Kind, one at a time.
+	OpBigRecv = "bigrecv" // subscribe Ch (and ProbeCh), decode N values of Kind and Size, ack each on AckCh with the wall-clock ns it had them; replies "ready" then "done"
+	OpBigSend = "bigsend" // probe, then send N values of Kind and Size on Ch one at a time, each after the last one's ack; replies "done" with MedUS, the median one-way time
 	OpQuit    = "quit"    // exit
 )
 
@@ -32,6 +35,9 @@ type Command struct {
 	Window   int    `json:"window,omitempty"`   // messages a sender may have unacknowledged
 	AckEvery int    `json:"ackEvery,omitempty"` // a receiver acks every AckEvery messages
 	InFlight int    `json:"inFlight,omitempty"`
+	// Kind is the value sent by OpBigSend: KindString, KindObject,
+	// KindBuffer or KindArgs.
+	Kind string `json:"kind,omitempty"`
 	// Dst lists the worker ids a message goes to (the raw systems route by
 	// it; the buses route by channel and ignore it).
 	Dst []int `json:"dst,omitempty"`
@@ -44,6 +50,19 @@ type Command struct {
 	// TimeoutMS bounds the whole command; past it the command fails.
 	TimeoutMS int `json:"timeoutMs,omitempty"`
 }
+
+// Kinds of value of the big-payload scenario, as electron-common-ipc's
+// test-app sends them. Size is the payload's bytes in all; KindArgs
+// splits it in three.
+const (
+	KindString = "string" // a string of Size ASCII characters
+	KindObject = "object" // {uuid: a 36-character UUID, payload: a string of Size}
+	KindBuffer = "buffer" // Size bytes (Go []byte, Node Buffer)
+	KindArgs   = "args"   // four arguments: a string, an object as above and a buffer of Size/3 each, and a number
+)
+
+// Kinds lists them in table order.
+var Kinds = []string{KindString, KindObject, KindBuffer, KindArgs}
 
 // Reply phases.
 const (

@@ -88,6 +88,10 @@ func (w *Worker) run(cmd *proto.Command) proto.Reply {
 		return w.reqSeq(ctx, cmd)
 	case proto.OpReqPar:
 		return w.reqPar(ctx, cmd)
+	case proto.OpBigRecv:
+		return w.bigRecv(ctx, cmd)
+	case proto.OpBigSend:
+		return w.bigSend(ctx, cmd)
 	case proto.OpConnect:
 		return w.connect(ctx, cmd)
 	case proto.OpIdle:
