@@ -200,6 +200,7 @@ func (c *conn) closeWith(code wire.CloseCode, reason string) {
 		c.h.wg.Add(1)
 		go func() {
 			defer c.h.wg.Done()
+			c.h.tapSlowConsumer(c, reason)
 			c.h.cutConn(c)
 		}()
 		// The close frame has a short while to get through a write the

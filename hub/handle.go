@@ -2,6 +2,7 @@ package hub
 
 import (
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ipcbus/ipcbus/shared/wire"
@@ -101,12 +102,15 @@ func (c *conn) onPeerAdd(f *wire.Frame) error {
 	c.h.router.addPeer(p)
 	b, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerAdded, ID: f.ID, Peer: p.info.ID, Body: p.raw})
 	c.enqueue(wire.OutFrame{Head: b})
+	c.h.tapPeer(wire.SpyPeerJoin, p)
 	return nil
 }
 
 // removePeer takes p off the bus and fails the requests only it could answer.
 func (h *Hub) removePeer(p *peer) {
 	h.router.removePeer(p)
+	h.removeSpy(p)
+	h.tapPeer(wire.SpyPeerLeave, p)
 	h.forgetPeerServices(p)
 	for _, r := range h.requests.dropPeer(p) {
 		h.answer(r, wire.StatusResponderGone, h.self, nil)
@@ -147,6 +151,9 @@ func (c *conn) onSubscription(f *wire.Frame) error {
 	}
 	if f.Kind == wire.KindUnsubscribe {
 		c.h.router.unsubscribe(p, f.Channel)
+		if f.Channel == wire.ChannelSpy {
+			c.h.removeSpy(p)
+		}
 		return nil
 	}
 	switch c.h.router.subscribe(p, f.Channel, c.h.cfg.MaxSubscriptionsPerConn, c.h.cfg.MaxSubscriptionsPerPeer) {
@@ -184,9 +191,18 @@ func (c *conn) onSend(f *wire.Frame) error {
 	h := c.h
 	h.observeServiceEvent(p, f) // before delivery: proxies that hear it may ask the hub
 	var buf [8]delivery
+	var onPeer func(*peer)
+	var reached []wire.Peer
+	tapped := h.tap()
+	if tapped != nil {
+		onPeer = func(q *peer) { reached = append(reached, q.info) }
+	}
 	h.router.mu.RLock()
-	ds := h.router.match(f.Channel, f.To, buf[:0], nil)
+	ds := h.router.match(f.Channel, f.To, buf[:0], onPeer)
 	h.router.mu.RUnlock()
+	if tapped != nil {
+		h.tapMessage(tapped, wire.SpySend, p, reached, f.Channel, 0, f.Body)
+	}
 	if len(f.Ports) > 0 {
 		return h.deliverWithPorts(c, ds, f, p.raw)
 	}
@@ -272,19 +288,40 @@ func (c *conn) onRequest(f *wire.Frame) error {
 		return err
 	}
 	h := c.h
+	if f.Channel == wire.ChannelSpy {
+		c.onSpyRequest(p, f)
+		return nil
+	}
+	tapped := h.tap()
 	if answer, ok := h.hubQuery(f); ok {
 		r := &hubRequest{requester: c, clientID: f.ID, channel: f.Channel}
+		if tapped != nil {
+			r.spy = &spyStart{from: p.info, at: time.Now()}
+			h.tapMessage(tapped, wire.SpyRequest, p, []wire.Peer{h.selfPeer()}, f.Channel, 0, f.Body)
+		}
 		h.answer(r, wire.StatusResolved, h.self, answer)
 		return nil
 	}
 	var buf [8]delivery
+	var reached []wire.Peer
 	h.router.mu.RLock()
 	r, ok := h.requests.add(c, f.ID, f.Channel, h.cfg.MaxRequestsPerConn)
 	var ds []delivery
 	if ok {
-		ds = h.router.match(f.Channel, f.To, buf[:0], func(q *peer) { h.requests.addResponder(r, q) })
+		onPeer := func(q *peer) { h.requests.addResponder(r, q) }
+		if tapped != nil {
+			r.spy = &spyStart{from: p.info, at: time.Now()}
+			onPeer = func(q *peer) {
+				h.requests.addResponder(r, q)
+				reached = append(reached, q.info)
+			}
+		}
+		ds = h.router.match(f.Channel, f.To, buf[:0], onPeer)
 	}
 	h.router.mu.RUnlock()
+	if ok && tapped != nil {
+		h.tapMessage(tapped, wire.SpyRequest, p, reached, f.Channel, r.id, f.Body)
+	}
 	if !ok {
 		reason := wire.AppendStr(nil, fmt.Sprintf("too many requests in flight on one connection (limit %d)", h.cfg.MaxRequestsPerConn))
 		h.answer(&hubRequest{requester: c, clientID: f.ID, channel: f.Channel}, wire.StatusRefused, h.self, reason)

@@ -35,6 +35,7 @@ type Hub struct {
 
 	router   router
 	requests requests
+	spies    spies // the attached spies (spy.go)
 	ports    ports
 	services services     // services seen starting (services.go)
 	token    string       // required of TCP and WebSocket connections

@@ -87,6 +87,9 @@ func (c *conn) onPortMessage(f *wire.Frame) error {
 	if len(body) == 0 {
 		body = []byte{0xc0}
 	}
+	if tapped := h.tap(); tapped != nil {
+		h.tapPort(tapped, c, to.c, f.Body)
+	}
 	if ch := to.c.enqueue(wire.OutFrame{Head: b, Body: body}); ch != nil {
 		to.c.waitDrained(ch)
 	}

@@ -14,6 +14,7 @@ type hubRequest struct {
 	clientID   uint64
 	channel    string
 	responders map[*peer]struct{}
+	spy        *spyStart // set when spies were attached as it was made
 }
 
 // requests is the table of requests in flight.
@@ -157,4 +158,7 @@ func (h *Hub) answer(r *hubRequest, status wire.Status, sender, body []byte) {
 		body = []byte{0xc0}
 	}
 	r.requester.enqueue(wire.OutFrame{Head: b, Body: body})
+	if tapped := h.tap(); tapped != nil {
+		h.tapResponse(tapped, r, status, sender, body)
+	}
 }
