@@ -58,6 +58,10 @@ type conn struct {
 	reason     string
 	wake       chan struct{}
 
+	// Traffic, for metrics and state: frames and bytes read (by the reader)
+	// and written (by the writer).
+	framesIn, bytesIn, framesOut, bytesOut atomic.Uint64
+
 	dec      wire.Decoder // the reader's
 	lastRead atomic.Int64 // unix nanoseconds of the last frame read
 	pingsOut atomic.Int32
@@ -181,6 +185,7 @@ func (c *conn) closeWith(code wire.CloseCode, reason string) {
 	}
 	c.state = connClosing
 	c.code, c.reason = code, reason
+	c.h.stats.countClose(code)
 	if code == wire.CloseSlowConsumer {
 		c.queue, c.pending = nil, 0
 		if c.stall != nil {
@@ -254,6 +259,10 @@ func (c *conn) writeLoop() {
 				n += f.Len()
 			}
 			err := c.t.WriteFrames(batch)
+			if err == nil {
+				c.framesOut.Add(uint64(len(batch)))
+				c.bytesOut.Add(uint64(n))
+			}
 			clear(batch)
 			c.omu.Lock()
 			c.pending -= n
@@ -262,6 +271,7 @@ func (c *conn) writeLoop() {
 			if err != nil {
 				var ne net.Error
 				if errors.As(err, &ne) && ne.Timeout() {
+					c.h.stats.countClose(wire.CloseSlowConsumer)
 					c.setReason(wire.CloseSlowConsumer, "write timed out")
 				}
 				c.abort()
@@ -329,6 +339,8 @@ func (c *conn) readFrames() error {
 		}
 		c.lastRead.Store(time.Now().UnixNano())
 		c.pingsOut.Store(0)
+		c.framesIn.Add(1)
+		c.bytesIn.Add(uint64(len(b)))
 		f, err := c.dec.Decode(b)
 		if err != nil {
 			c.closeWith(wire.CloseProtocolError, err.Error())
@@ -442,6 +454,7 @@ func (c *conn) teardown(err error) {
 	c.h.dropPorts(c)
 	c.h.mu.Lock()
 	delete(c.h.conns, c)
+	c.h.stats.retireLocked(c)
 	c.h.mu.Unlock()
 
 	c.omu.Lock()

@@ -189,6 +189,7 @@ func (c *conn) onSend(f *wire.Frame) error {
 		return err
 	}
 	h := c.h
+	h.stats.sends.Add(1)
 	h.observeServiceEvent(p, f) // before delivery: proxies that hear it may ask the hub
 	var buf [8]delivery
 	var onPeer func(*peer)
@@ -294,9 +295,9 @@ func (c *conn) onRequest(f *wire.Frame) error {
 	}
 	tapped := h.tap()
 	if answer, ok := h.hubQuery(f); ok {
-		r := &hubRequest{requester: c, clientID: f.ID, channel: f.Channel}
+		r := &hubRequest{requester: c, clientID: f.ID, channel: f.Channel, start: time.Now()}
 		if tapped != nil {
-			r.spy = &spyStart{from: p.info, at: time.Now()}
+			r.spy = &spyStart{from: p.info}
 			h.tapMessage(tapped, wire.SpyRequest, p, []wire.Peer{h.selfPeer()}, f.Channel, 0, f.Body)
 		}
 		h.answer(r, wire.StatusResolved, h.self, answer)
@@ -310,7 +311,7 @@ func (c *conn) onRequest(f *wire.Frame) error {
 	if ok {
 		onPeer := func(q *peer) { h.requests.addResponder(r, q) }
 		if tapped != nil {
-			r.spy = &spyStart{from: p.info, at: time.Now()}
+			r.spy = &spyStart{from: p.info}
 			onPeer = func(q *peer) {
 				h.requests.addResponder(r, q)
 				reached = append(reached, q.info)
@@ -360,8 +361,10 @@ func (c *conn) onResponse(f *wire.Frame) error {
 	if !issued {
 		return fault(wire.CloseProtocolError, "response to request %d, which was never made", f.ID)
 	}
-	if r != nil { // else settled already, or not this peer's to answer: dropped
-		h.answer(r, wire.Status(f.Code), p.raw, f.Body)
+	if r == nil { // settled already, or not this peer's to answer: dropped
+		h.stats.droppedResponses.Add(1)
+		return nil
 	}
+	h.answer(r, wire.Status(f.Code), p.raw, f.Body)
 	return nil
 }

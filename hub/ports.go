@@ -80,6 +80,7 @@ func (c *conn) onPortMessage(f *wire.Frame) error {
 	}
 	h.ports.mu.Unlock()
 	if r == nil {
+		h.stats.droppedPortMessages.Add(1)
 		return nil
 	}
 	b, _ := wire.AppendHeader(make([]byte, 0, 16), &wire.Frame{Kind: wire.KindPortMessage, ID: to.id})

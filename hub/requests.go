@@ -2,6 +2,7 @@ package hub
 
 import (
 	"sync"
+	"time"
 
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
@@ -14,6 +15,7 @@ type hubRequest struct {
 	clientID   uint64
 	channel    string
 	responders map[*peer]struct{}
+	start      time.Time // when it was made, for its latency
 	spy        *spyStart // set when spies were attached as it was made
 }
 
@@ -39,7 +41,7 @@ func (t *requests) add(c *conn, clientID uint64, channel string, limit int) (*hu
 		t.removeLocked(t.byID[old])
 	}
 	t.lastID++
-	r := &hubRequest{id: t.lastID, requester: c, clientID: clientID, channel: channel, responders: make(map[*peer]struct{}, 1)}
+	r := &hubRequest{id: t.lastID, requester: c, clientID: clientID, channel: channel, responders: make(map[*peer]struct{}, 1), start: time.Now()}
 	t.byID[r.id] = r
 	c.asked[clientID] = r.id
 	return r, true
@@ -158,6 +160,7 @@ func (h *Hub) answer(r *hubRequest, status wire.Status, sender, body []byte) {
 		body = []byte{0xc0}
 	}
 	r.requester.enqueue(wire.OutFrame{Head: b, Body: body})
+	h.countRequest(r, status)
 	if tapped := h.tap(); tapped != nil {
 		h.tapResponse(tapped, r, status, sender, body)
 	}

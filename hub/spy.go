@@ -289,6 +289,7 @@ func (h *Hub) publishSpiesLocked() {
 // slow consumer.
 func (h *Hub) dropSpy(s *spy, reason string) {
 	if h.removeSpy(s.p) {
+		h.stats.droppedSpies.Add(1)
 		h.log.Warn("spy dropped", append(peerAttrs(s.p), "reason", reason)...)
 		s.p.c.closeWith(wire.CloseSlowConsumer, reason)
 	}

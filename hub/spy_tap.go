@@ -19,7 +19,6 @@ func (h *Hub) tapMessage(list []*spy, kind string, p *peer, to []wire.Peer, chan
 // made it and when, for its response's event.
 type spyStart struct {
 	from wire.Peer
-	at   time.Time
 }
 
 // tapResponse reports the outcome of request r, answered by sender.
@@ -33,7 +32,9 @@ func (h *Hub) tapResponse(list []*spy, r *hubRequest, status wire.Status, sender
 	}
 	if r.spy != nil {
 		ev.To = []wire.Peer{r.spy.from}
-		ev.LatencyMS = float64(time.Since(r.spy.at).Microseconds()) / 1000
+	}
+	if !r.start.IsZero() {
+		ev.LatencyMS = float64(time.Since(r.start).Microseconds()) / 1000
 	}
 	h.emit(list, ev, body)
 }

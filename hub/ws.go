@@ -27,6 +27,7 @@ func randomToken() string {
 func (h *Hub) newHTTPServer(port int) *http.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", h.serveWS)
+	mux.Handle("/metrics", h.MetricsHandler())
 	if h.cfg.Web != nil {
 		mux.Handle("/", h.newStaticFiles(h.cfg.Web))
 	}
