@@ -41,6 +41,7 @@ type conn struct {
 	peers    map[uint64]*peer
 	subCount int
 	cut      bool
+	cutPeers string // the peers it had when cut, for its closing log line
 
 	// Guarded by h.requests.mu: this conn's requests, client id → hub id.
 	asked map[uint64]uint64
@@ -427,7 +428,7 @@ func (c *conn) handshake() error {
 	})
 	w, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindWelcome, ID: c.id, Body: body})
 	c.enqueue(wire.OutFrame{Head: w})
-	c.h.log.Debug("connection open", "conn", c.id, "transport", c.kind, "remote", c.remote, "pid", c.process.PID)
+	c.h.log.Debug("connection open", "conn", c.id, "transport", c.kind, "remote", c.remote, "process", c.process.Type, "pid", c.process.PID)
 	return nil
 }
 
@@ -449,6 +450,12 @@ func (c *conn) checkAlive(now time.Time, interval time.Duration, maxOut int) {
 // router, its requests are dropped, and one line is logged.
 func (c *conn) teardown(err error) {
 	c.closeWith(wire.CloseNormal, "")
+	c.h.router.mu.RLock()
+	peers := c.cutPeers
+	if !c.cut {
+		peers = peersLabelLocked(c)
+	}
+	c.h.router.mu.RUnlock()
 	c.h.removeConnPeers(c)
 	c.h.requests.dropConn(c)
 	c.h.dropPorts(c)
@@ -461,6 +468,12 @@ func (c *conn) teardown(err error) {
 	code, reason := c.code, c.reason
 	c.omu.Unlock()
 	attrs := []any{"conn", c.id, "transport", c.kind, "remote", c.remote}
+	if c.welcomed.Load() {
+		attrs = append(attrs, "process", c.process.Type, "pid", c.process.PID)
+	}
+	if peers != "" {
+		attrs = append(attrs, "peers", peers)
+	}
 	if !c.welcomed.Load() && code != wire.CloseShutdown {
 		// Refused before hello: counted, not logged line by line.
 		what := code.String()

@@ -103,6 +103,7 @@ func (c *conn) onPeerAdd(f *wire.Frame) error {
 	b, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerAdded, ID: f.ID, Peer: p.info.ID, Body: p.raw})
 	c.enqueue(wire.OutFrame{Head: b})
 	c.h.tapPeer(wire.SpyPeerJoin, p)
+	c.h.log.Debug("peer joined", peerAttrs(p)...)
 	return nil
 }
 
@@ -111,6 +112,7 @@ func (h *Hub) removePeer(p *peer) {
 	h.router.removePeer(p)
 	h.removeSpy(p)
 	h.tapPeer(wire.SpyPeerLeave, p)
+	h.log.Debug("peer left", peerAttrs(p)...)
 	h.forgetPeerServices(p)
 	for _, r := range h.requests.dropPeer(p) {
 		h.answer(r, wire.StatusResponderGone, h.self, nil)
@@ -124,6 +126,7 @@ func (h *Hub) removePeer(p *peer) {
 func (h *Hub) cutConn(c *conn) {
 	h.router.mu.Lock()
 	c.cut = true
+	c.cutPeers = peersLabelLocked(c)
 	h.router.mu.Unlock()
 	h.removeConnPeers(c)
 }

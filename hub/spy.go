@@ -315,8 +315,3 @@ func (h *Hub) runSpy(s *spy) {
 		}
 	}
 }
-
-// peerAttrs are the log attributes that name a peer.
-func peerAttrs(p *peer) []any {
-	return []any{"conn", p.c.id, "peer", p.info.ID, "name", p.info.Name, "process", p.info.Process.Type, "pid", p.info.Process.PID}
-}

@@ -3,6 +3,7 @@ package hub_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -271,4 +272,42 @@ func TestStalledSpyIsDroppedWhileTheBusDelivers(t *testing.T) {
 		}
 		return true
 	})
+}
+
+// TestClosedConnectionLogNamesItsPeers: the line that logs a connection
+// closing names its process and its peers, not only its number.
+func TestClosedConnectionLogNamesItsPeers(t *testing.T) {
+	lines := make(chan string, 100)
+	h := hubtest.Start(t, hub.Config{Logger: slog.New(slog.NewTextHandler(lineWriter(lines), &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	r := dialRaw(t, h)
+	r.hello()
+	r.nc.Close()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case l := <-lines:
+			if !strings.Contains(l, "connection closed") {
+				continue
+			}
+			if !strings.Contains(l, "process=node") || !strings.Contains(l, `peers="raw#1(node pid `) {
+				t.Fatalf("log line %q does not name the process and the peer", l)
+			}
+			return
+		case <-timeout:
+			t.Fatal("no connection closed line within 10 s")
+		}
+	}
+}
+
+// lineWriter sends each line written to it on a channel.
+type lineWriter chan string
+
+func (w lineWriter) Write(b []byte) (int, error) {
+	for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		select {
+		case w <- l:
+		default:
+		}
+	}
+	return len(b), nil
 }
