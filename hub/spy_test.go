@@ -311,3 +311,35 @@ func (w lineWriter) Write(b []byte) (int, error) {
 	}
 	return len(b), nil
 }
+
+// TestSpySeesPortMessages: a message on a port relayed between two
+// connections is seen with both sides' process types and its preview.
+func TestSpySeesPortMessages(t *testing.T) {
+	h := hubtest.Start(t, hub.Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	events := spyOn(t, h, "spy", bus.SpyFilter{})
+	a := hubtest.Dial(t, h, "a", nil)
+	b := hubtest.Dial(t, h, "b", nil)
+	got := make(chan *bus.Port, 1)
+	b.On("take", func(e *bus.Event) { got <- e.Ports[0] })
+	if err := b.Conn().Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p := a.NewPort()
+	if err := a.PostMessage(ctx, "take", "a port", p); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-got:
+	case <-ctx.Done():
+		t.Fatal("the port did not arrive")
+	}
+	if err := p.Post(ctx, "over the port"); err != nil {
+		t.Fatal(err)
+	}
+	ev := nextOf(t, events, wire.SpyPortMessage)
+	if ev.From == nil || ev.From.Process.Type != "node" || len(ev.To) != 1 || ev.To[0].Process.Type != "node" || ev.Conn == 0 || ev.Preview != `"over the port"` {
+		t.Errorf("port message seen as %+v", ev)
+	}
+}

@@ -57,7 +57,7 @@ function decode(b, off = 0) {
   const uint = (n) => { let v = 0; for (let i = 0; i < n; i++) v = v * 256 + b[off + i]; off += n; return v; };
   const str = (n) => { const s = dec.decode(b.subarray(off, off + n)); off += n; return s; };
   const arr = (n) => { const a = []; for (let i = 0; i < n; i++) a.push(val()); return a; };
-  const map = (n) => { const m = {}; for (let i = 0; i < n; i++) { const k = val(); m[String(k)] = val(); } return m; };
+  const map = (n) => { const m = Object.create(null); for (let i = 0; i < n; i++) { const k = val(); m[String(k)] = val(); } return m; };
   const ext = (n) => {
     const type = dv.getInt8(off++);
     const d = b.subarray(off, off + n);
