@@ -42,6 +42,7 @@ type conn struct {
 	peers    map[uint64]*peer
 	subCount int
 	cut      bool
+	cutPeers string // the peers it had when cut, for its closing log line
 
 	// Guarded by h.requests.mu: this conn's requests, client id → hub id.
 	asked map[uint64]uint64
@@ -58,6 +59,10 @@ type conn struct {
 	code       wire.CloseCode
 	reason     string
 	wake       chan struct{}
+
+	// Traffic, for metrics and state: frames and bytes read (by the reader)
+	// and written (by the writer).
+	framesIn, bytesIn, framesOut, bytesOut atomic.Uint64
 
 	dec      wire.Decoder // the reader's
 	inBuf    *stream.Buf  // the reader's: the pooled buffer of the frame being handled, if recyclable
@@ -183,6 +188,7 @@ func (c *conn) closeWith(code wire.CloseCode, reason string) {
 	}
 	c.state = connClosing
 	c.code, c.reason = code, reason
+	c.h.stats.countClose(code)
 	if code == wire.CloseSlowConsumer {
 		c.queue, c.pending = nil, 0
 		if c.stall != nil {
@@ -202,6 +208,7 @@ func (c *conn) closeWith(code wire.CloseCode, reason string) {
 		c.h.wg.Add(1)
 		go func() {
 			defer c.h.wg.Done()
+			c.h.tapSlowConsumer(c, reason)
 			c.h.cutConn(c)
 		}()
 		// The close frame has a short while to get through a write the
@@ -260,6 +267,10 @@ func (c *conn) writeLoop() {
 					f.Ref.Release()
 				}
 			}
+			if err == nil {
+				c.framesOut.Add(uint64(len(batch)))
+				c.bytesOut.Add(uint64(n))
+			}
 			clear(batch)
 			c.omu.Lock()
 			c.pending -= n
@@ -268,6 +279,7 @@ func (c *conn) writeLoop() {
 			if err != nil {
 				var ne net.Error
 				if errors.As(err, &ne) && ne.Timeout() {
+					c.h.stats.countClose(wire.CloseSlowConsumer)
 					c.setReason(wire.CloseSlowConsumer, "write timed out")
 				}
 				c.abort()
@@ -336,6 +348,8 @@ func (c *conn) readFrames() error {
 		c.lastRead.Store(time.Now().UnixNano())
 		c.pingsOut.Store(0)
 		buf := pooledBuf(c.t)
+		c.framesIn.Add(1)
+		c.bytesIn.Add(uint64(len(b)))
 		f, err := c.dec.Decode(b)
 		if err != nil {
 			c.closeWith(wire.CloseProtocolError, err.Error())
@@ -430,7 +444,7 @@ func (c *conn) handshake() error {
 	})
 	w, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindWelcome, ID: c.id, Body: body})
 	c.enqueue(wire.OutFrame{Head: w})
-	c.h.log.Debug("connection open", "conn", c.id, "transport", c.kind, "remote", c.remote, "pid", c.process.PID)
+	c.h.log.Debug("connection open", "conn", c.id, "transport", c.kind, "remote", c.remote, "process", c.process.Type, "pid", c.process.PID)
 	return nil
 }
 
@@ -452,17 +466,30 @@ func (c *conn) checkAlive(now time.Time, interval time.Duration, maxOut int) {
 // router, its requests are dropped, and one line is logged.
 func (c *conn) teardown(err error) {
 	c.closeWith(wire.CloseNormal, "")
+	c.h.router.mu.RLock()
+	peers := c.cutPeers
+	if !c.cut {
+		peers = peersLabelLocked(c)
+	}
+	c.h.router.mu.RUnlock()
 	c.h.removeConnPeers(c)
 	c.h.requests.dropConn(c)
 	c.h.dropPorts(c)
 	c.h.mu.Lock()
 	delete(c.h.conns, c)
+	c.h.stats.retireLocked(c)
 	c.h.mu.Unlock()
 
 	c.omu.Lock()
 	code, reason := c.code, c.reason
 	c.omu.Unlock()
 	attrs := []any{"conn", c.id, "transport", c.kind, "remote", c.remote}
+	if c.welcomed.Load() {
+		attrs = append(attrs, "process", c.process.Type, "pid", c.process.PID)
+	}
+	if peers != "" {
+		attrs = append(attrs, "peers", peers)
+	}
 	if !c.welcomed.Load() && code != wire.CloseShutdown {
 		// Refused before hello: counted, not logged line by line.
 		what := code.String()

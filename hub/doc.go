@@ -39,7 +39,15 @@
 // hub answers at once when no peer listens, and when every peer that got the
 // request has left. Requests on bus.ChannelQueryState,
 // bus.ChannelServiceAvailable and bus.ChannelQueryServices are answered by the
-// hub itself.
+// hub itself. A peer that listens on wire.ChannelSpy and asks on it becomes
+// a spy: it gets an event for each thing the hub routes (bus.Client.Spy,
+// docs/spy.md); with no spy attached the data path only loads a nil pointer.
+//
+// # Observing
+//
+// The WebSocket listener serves Prometheus metrics at /metrics
+// (MetricsHandler) and a live inspector page at /inspector
+// (InspectorHandler), both to requests that present the hub's token.
 //
 // # Web
 //

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ipcbus/ipcbus/shared/stream"
@@ -102,12 +103,17 @@ func (c *conn) onPeerAdd(f *wire.Frame) error {
 	c.h.router.addPeer(p)
 	b, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerAdded, ID: f.ID, Peer: p.info.ID, Body: p.raw})
 	c.enqueue(wire.OutFrame{Head: b})
+	c.h.tapPeer(wire.SpyPeerJoin, p)
+	c.h.log.Debug("peer joined", peerAttrs(p)...)
 	return nil
 }
 
 // removePeer takes p off the bus and fails the requests only it could answer.
 func (h *Hub) removePeer(p *peer) {
 	h.router.removePeer(p)
+	h.removeSpy(p)
+	h.tapPeer(wire.SpyPeerLeave, p)
+	h.log.Debug("peer left", peerAttrs(p)...)
 	h.forgetPeerServices(p)
 	for _, r := range h.requests.dropPeer(p) {
 		h.answer(r, wire.StatusResponderGone, h.self, nil)
@@ -121,6 +127,7 @@ func (h *Hub) removePeer(p *peer) {
 func (h *Hub) cutConn(c *conn) {
 	h.router.mu.Lock()
 	c.cut = true
+	c.cutPeers = peersLabelLocked(c)
 	h.router.mu.Unlock()
 	h.removeConnPeers(c)
 }
@@ -148,6 +155,9 @@ func (c *conn) onSubscription(f *wire.Frame) error {
 	}
 	if f.Kind == wire.KindUnsubscribe {
 		c.h.router.unsubscribe(p, f.Channel)
+		if f.Channel == wire.ChannelSpy {
+			c.h.removeSpy(p)
+		}
 		return nil
 	}
 	switch c.h.router.subscribe(p, f.Channel, c.h.cfg.MaxSubscriptionsPerConn, c.h.cfg.MaxSubscriptionsPerPeer) {
@@ -183,11 +193,21 @@ func (c *conn) onSend(f *wire.Frame) error {
 		return err
 	}
 	h := c.h
+	h.stats.sends.Add(1)
 	h.observeServiceEvent(p, f) // before delivery: proxies that hear it may ask the hub
 	var buf [8]delivery
+	var onPeer func(*peer)
+	var reached []wire.Peer
+	tapped := h.tap()
+	if tapped != nil {
+		onPeer = func(q *peer) { reached = append(reached, q.info) }
+	}
 	h.router.mu.RLock()
-	ds := h.router.match(f.Channel, f.To, buf[:0], nil)
+	ds := h.router.match(f.Channel, f.To, buf[:0], onPeer)
 	h.router.mu.RUnlock()
+	if tapped != nil {
+		h.tapMessage(tapped, wire.SpySend, p, reached, f.Channel, 0, f.Body)
+	}
 	if len(f.Ports) > 0 {
 		return h.deliverWithPorts(c, ds, f, p.raw)
 	}
@@ -274,19 +294,40 @@ func (c *conn) onRequest(f *wire.Frame) error {
 		return err
 	}
 	h := c.h
+	if f.Channel == wire.ChannelSpy {
+		c.onSpyRequest(p, f)
+		return nil
+	}
+	tapped := h.tap()
 	if status, answer, ok := h.hubQuery(f); ok {
-		r := &hubRequest{requester: c, clientID: f.ID, channel: f.Channel}
+		r := &hubRequest{requester: c, clientID: f.ID, channel: f.Channel, start: time.Now()}
+		if tapped != nil {
+			r.spy = &spyStart{from: p.info}
+			h.tapMessage(tapped, wire.SpyRequest, p, []wire.Peer{h.selfPeer()}, f.Channel, 0, f.Body)
+		}
 		h.answer(r, status, h.self, answer)
 		return nil
 	}
 	var buf [8]delivery
+	var reached []wire.Peer
 	h.router.mu.RLock()
 	r, ok := h.requests.add(c, f.ID, f.Channel, h.cfg.MaxRequestsPerConn)
 	var ds []delivery
 	if ok {
-		ds = h.router.match(f.Channel, f.To, buf[:0], func(q *peer) { h.requests.addResponder(r, q) })
+		onPeer := func(q *peer) { h.requests.addResponder(r, q) }
+		if tapped != nil {
+			r.spy = &spyStart{from: p.info}
+			onPeer = func(q *peer) {
+				h.requests.addResponder(r, q)
+				reached = append(reached, q.info)
+			}
+		}
+		ds = h.router.match(f.Channel, f.To, buf[:0], onPeer)
 	}
 	h.router.mu.RUnlock()
+	if ok && tapped != nil {
+		h.tapMessage(tapped, wire.SpyRequest, p, reached, f.Channel, r.id, f.Body)
+	}
 	if !ok {
 		reason := wire.AppendStr(nil, fmt.Sprintf("too many requests in flight on one connection (limit %d)", h.cfg.MaxRequestsPerConn))
 		h.answer(&hubRequest{requester: c, clientID: f.ID, channel: f.Channel}, wire.StatusRefused, h.self, reason)
@@ -325,8 +366,10 @@ func (c *conn) onResponse(f *wire.Frame) error {
 	if !issued {
 		return fault(wire.CloseProtocolError, "response to request %d, which was never made", f.ID)
 	}
-	if r != nil { // else settled already, or not this peer's to answer: dropped
-		h.answerRef(r, wire.Status(f.Code), p.raw, f.Body, c.inBuf)
+	if r == nil { // settled already, or not this peer's to answer: dropped
+		h.stats.droppedResponses.Add(1)
+		return nil
 	}
+	h.answerRef(r, wire.Status(f.Code), p.raw, f.Body, c.inBuf)
 	return nil
 }

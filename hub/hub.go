@@ -36,6 +36,9 @@ type Hub struct {
 
 	router   router
 	requests requests
+	spies    spies    // the attached spies (spy.go)
+	stats    stats    // counters (stats.go)
+	metrics  *metrics // their Prometheus registry (metrics.go)
 	ports    ports
 	services services     // services seen starting (services.go)
 	token    string       // required of TCP and WebSocket connections
@@ -64,6 +67,7 @@ func New(cfg Config) (*Hub, error) {
 	}
 	h.router.init()
 	h.requests.init()
+	h.metrics = newMetrics(h)
 	h.self = wire.AppendPeer(nil, wire.Peer{Name: cfg.Name, Process: wire.Process{Type: "hub", PID: os.Getpid()}})
 	return h, nil
 }

@@ -80,12 +80,16 @@ func (c *conn) onPortMessage(f *wire.Frame) error {
 	}
 	h.ports.mu.Unlock()
 	if r == nil {
+		h.stats.droppedPortMessages.Add(1)
 		return nil
 	}
 	b, _ := wire.AppendHeader(make([]byte, 0, 16), &wire.Frame{Kind: wire.KindPortMessage, ID: to.id})
 	body := f.Body
 	if len(body) == 0 {
 		body = []byte{0xc0}
+	}
+	if tapped := h.tap(); tapped != nil {
+		h.tapPort(tapped, c, to.c, f.Body)
 	}
 	if ch := to.c.enqueue(wire.OutFrame{Head: b, Body: body}); ch != nil {
 		to.c.waitDrained(ch)

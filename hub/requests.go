@@ -2,6 +2,7 @@ package hub
 
 import (
 	"sync"
+	"time"
 
 	"github.com/ipcbus/ipcbus/shared/stream"
 	"github.com/ipcbus/ipcbus/shared/wire"
@@ -15,6 +16,8 @@ type hubRequest struct {
 	clientID   uint64
 	channel    string
 	responders map[*peer]struct{}
+	start      time.Time // when it was made, for its latency
+	spy        *spyStart // set when spies were attached as it was made
 }
 
 // requests is the table of requests in flight.
@@ -39,7 +42,7 @@ func (t *requests) add(c *conn, clientID uint64, channel string, limit int) (*hu
 		t.removeLocked(t.byID[old])
 	}
 	t.lastID++
-	r := &hubRequest{id: t.lastID, requester: c, clientID: clientID, channel: channel, responders: make(map[*peer]struct{}, 1)}
+	r := &hubRequest{id: t.lastID, requester: c, clientID: clientID, channel: channel, responders: make(map[*peer]struct{}, 1), start: time.Now()}
 	t.byID[r.id] = r
 	c.asked[clientID] = r.id
 	return r, true
@@ -163,5 +166,10 @@ func (h *Hub) answerRef(r *hubRequest, status wire.Status, sender, body []byte, 
 	if len(body) == 0 {
 		body = []byte{0xc0}
 	}
+	// The tap copies what its preview needs now: it keeps no part of body.
+	if tapped := h.tap(); tapped != nil {
+		h.tapResponse(tapped, r, status, sender, body)
+	}
+	h.countRequest(r, status)
 	r.requester.enqueue(withRef(wire.OutFrame{Head: b, Body: body}, ref))
 }

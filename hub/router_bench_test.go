@@ -97,3 +97,35 @@ func BenchmarkFanOut(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSendPath handles a 1 KiB send frame from a peer, as the reader
+// does, to 4 subscribed connections: checks, match, tap check, delivery.
+func BenchmarkSendPath(b *testing.B) {
+	h := benchHub(b)
+	h.cfg.MaxPendingBytes = 1 << 40
+	var conns []*conn
+	for i := 0; i < 4; i++ {
+		c := benchConn(h)
+		h.router.subscribe(benchPeer(h, c), "fan", 1<<20, 1<<20)
+		conns = append(conns, c)
+	}
+	src := benchConn(h)
+	sender := benchPeer(h, src)
+	body, _ := encode([]any{make([]byte, 1024)})
+	f := wire.Frame{Kind: wire.KindSend, Channel: "fan", Peer: sender.info.ID, Body: body}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := src.handle(&f); err != nil {
+			b.Fatal(err)
+		}
+		if i%256 == 255 {
+			for _, c := range conns {
+				c.omu.Lock()
+				c.queue, c.pending = c.queue[:0], 0
+				c.omu.Unlock()
+			}
+		}
+	}
+}

@@ -29,6 +29,7 @@ type ConnectionState struct {
 	Process   wire.Process `json:"process" msgpack:"process"`
 	Since     time.Time    `json:"since" msgpack:"since"`
 	Peers     []PeerState  `json:"peers" msgpack:"peers"`
+	Traffic   Traffic      `json:"traffic" msgpack:"traffic"` // since it opened
 }
 
 // PeerState is one peer in a State, with the channels it listens to.
@@ -66,7 +67,7 @@ func (h *Hub) State() State {
 		if len(c.peers) == 0 && c.process == (wire.Process{}) || c.cut {
 			continue // still in its handshake, or cut and closing
 		}
-		cs := ConnectionState{ID: c.id, Transport: c.kind, Remote: c.remote, Process: c.process, Since: c.since, Peers: []PeerState{}}
+		cs := ConnectionState{ID: c.id, Transport: c.kind, Remote: c.remote, Process: c.process, Since: c.since, Peers: []PeerState{}, Traffic: c.traffic()}
 		for _, p := range c.peers {
 			ps := PeerState{Peer: p.info, Subscriptions: make([]string, 0, len(p.subs))}
 			for ch := range p.subs {

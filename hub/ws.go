@@ -27,6 +27,9 @@ func randomToken() string {
 func (h *Hub) newHTTPServer(port int) *http.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", h.serveWS)
+	mux.Handle("/metrics", h.MetricsHandler())
+	mux.Handle("/inspector", h.InspectorHandler())
+	mux.Handle("/inspector/", h.InspectorHandler())
 	if h.cfg.Web != nil {
 		mux.Handle("/", h.newStaticFiles(h.cfg.Web))
 	}

@@ -105,6 +105,7 @@ func TestHelpCommand(t *testing.T) {
 		"request":  {"-timeout", "-addr", "-name"},
 		"send":     {"-addr", "-name", "-token", "-token-file"},
 		"services": {"-json", "-addr"},
+		"spy":      {"-channel", "-peer", "-json", "-addr"},
 		"state":    {"-addr"},
 		"version":  nil,
 	}

@@ -103,7 +103,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(tw, "  %s\n  %-*s    %s\n", strings.TrimRight(fmt.Sprintf("%-*s  %s", width, n, c.usage), " "), width, "", c.summary)
 	}
 	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "Flags of the client commands (call, listen, request, send, services, state):")
+	fmt.Fprintln(tw, "Flags of the client commands (call, listen, request, send, services, spy, state):")
 	cf := newClientFlags("CMD")
 	cf.fs.VisitAll(func(f *flag.Flag) {
 		fmt.Fprintf(tw, "  --%s\t%s\n", f.Name, clientFlagHelp[f.Name])

@@ -66,6 +66,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 	refusalLog := fs.Duration("refusal-log-interval", 10*time.Second, "how often refused connections are logged, as counts")
 	lameDuck := fs.Duration("lame-duck", time.Second, "on SIGTERM, spread the closes (clients told to reconnect) over this window")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "text (key=value) or json (one object a line)")
 	parentStdin := fs.Bool("parent-stdin", false, "stop when stdin ends: the parent that started the hub holds the other end of that pipe, so the hub never outlives it, even when it is killed")
 	rest, code, ok := parseFlags(fs, args, out)
 	if !ok {
@@ -84,7 +85,11 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 		fmt.Fprintln(stderr, "ipcbus serve: --log-level:", err)
 		return exitUsage
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	logger, err := newLogger(stderr, *logFormat, level)
+	if err != nil {
+		fmt.Fprintln(stderr, "ipcbus serve:", err)
+		return exitUsage
+	}
 
 	if *token == "" {
 		*token = os.Getenv(nativeclient.EnvToken)
@@ -210,4 +215,17 @@ func printHowToConnect(w io.Writer, h *hub.Hub, web bool) {
 	}
 	self := selfName()
 	fmt.Fprintf(w, "Try: %s listen greeting   and, in another shell:   %s send greeting '\"hello\"'\n", self, self)
+}
+
+// newLogger returns the hub's logger: format "text" (key=value) or "json"
+// (one object a line), on w, from level up.
+func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: %q is neither text nor json", format)
 }

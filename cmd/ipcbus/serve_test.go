@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,5 +49,31 @@ func TestServeParentStdin(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("serve still running 5 s after its stdin ended")
+	}
+}
+
+// TestServeLogFormat: --log-format json logs one JSON object a line, text
+// key=value pairs; another format is a usage error.
+func TestServeLogFormat(t *testing.T) {
+	var b strings.Builder
+	l, err := newLogger(&b, "json", slog.LevelInfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Info("connection lost", "conn", 3, "peers", "main#1(main pid 42)")
+	var line map[string]any
+	if err := json.Unmarshal([]byte(b.String()), &line); err != nil || line["msg"] != "connection lost" || line["peers"] != "main#1(main pid 42)" {
+		t.Errorf("json log line %q (%v)", b.String(), err)
+	}
+	b.Reset()
+	if l, _ = newLogger(&b, "text", slog.LevelInfo); l != nil {
+		l.Info("connection lost", "conn", 3)
+	}
+	if !strings.Contains(b.String(), `msg="connection lost" conn=3`) {
+		t.Errorf("text log line %q", b.String())
+	}
+	sock := filepath.Join(t.TempDir(), "hub.sock")
+	if _, errs, code := runErr(t, "serve", "--unix", sock, "--log-format", "xml"); code != exitUsage || !strings.Contains(errs, "--log-format") {
+		t.Errorf("--log-format xml: exit %d, stderr %q", code, errs)
 	}
 }

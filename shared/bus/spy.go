@@ -1,0 +1,53 @@
+//go:build !js
+
+package bus
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ipcbus/ipcbus/shared/wire"
+)
+
+// SpyEvent is one thing the hub routed, as a spy sees it: a send, a
+// request, a response with its latency and outcome, a port message, a peer
+// joining or leaving, a slow consumer closed (see wire.SpyEvent).
+type SpyEvent = wire.SpyEvent
+
+// SpyFilter chooses the events a spy gets: channel patterns ("*" one
+// segment, "**" any number) and peer names or ids (see wire.SpyFilter).
+// The zero SpyFilter lets everything through.
+type SpyFilter = wire.SpyFilter
+
+// Spy attaches this client as a spy of the hub: fn is called with each
+// event the hub sees that passes filter, in order, on the client's
+// dispatch goroutine (it must not block long), until stop is called or
+// the connection ends; a reconnected client must call Spy again. A spy
+// that falls behind is closed by the hub as a slow consumer: the bus does
+// not wait for it. ctx bounds the hub's answer.
+//
+// Any client can do the same through the protocol: listen on
+// wire.ChannelSpy, then request on it with the filter as argument.
+func (cl *Client) Spy(ctx context.Context, filter SpyFilter, fn func(SpyEvent)) (stop func(), err error) {
+	id := cl.On(wire.ChannelSpy, func(e *Event) {
+		if e.Sender.Process.Type != "hub" {
+			return // a peer sending on the spy channel is no hub event
+		}
+		var ev SpyEvent
+		if e.Args(&ev) == nil {
+			fn(ev)
+		}
+	})
+	stop = func() { cl.Off(wire.ChannelSpy, id) }
+	resp, err := cl.Request(ctx, wire.ChannelSpy, filter)
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("ipcbus: spy: %w", err)
+	}
+	var ok bool
+	if err := resp.Decode(&ok); err != nil || !ok {
+		stop()
+		return nil, fmt.Errorf("ipcbus: spy: the hub did not attach the spy")
+	}
+	return stop, nil
+}
