@@ -100,7 +100,7 @@ func TestHybridApp(t *testing.T) {
 		t.Fatalf("go build ./cmd/ipcbus: %v", err)
 	}
 	sock := filepath.Join(t.TempDir(), "broker.sock")
-	broker, first := startNode("testdata/broker-app.cjs", []string{"IPCBUS_BIN=" + bin, "IPCBUS_ADDR="}, sock)
+	broker, first := startNode("../web/tests/fixtures/broker-app.cjs", []string{"IPCBUS_BIN=" + bin, "IPCBUS_ADDR="}, sock)
 	t.Cleanup(broker.stop)
 	if broker.started != nil {
 		t.Fatalf("broker process: %v", broker.started)
