@@ -203,7 +203,7 @@ func (c *conn) onSend(f *wire.Frame) error {
 		onPeer = func(q *peer) { reached = append(reached, q.info) }
 	}
 	h.router.mu.RLock()
-	ds := h.router.match(f.Channel, f.To, buf[:0], onPeer)
+	ds := h.router.match(f.Channel, f.To, len(f.Body), buf[:0], onPeer)
 	h.router.mu.RUnlock()
 	if tapped != nil {
 		h.tapMessage(tapped, wire.SpySend, p, reached, f.Channel, 0, f.Body)
@@ -322,7 +322,7 @@ func (c *conn) onRequest(f *wire.Frame) error {
 				reached = append(reached, q.info)
 			}
 		}
-		ds = h.router.match(f.Channel, f.To, buf[:0], onPeer)
+		ds = h.router.match(f.Channel, f.To, len(f.Body), buf[:0], onPeer)
 	}
 	h.router.mu.RUnlock()
 	if ok && tapped != nil {

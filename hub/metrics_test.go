@@ -163,8 +163,22 @@ func TestMetricsCountTheTraffic(t *testing.T) {
 			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
 		}
 	}
-	// The state has the same counts per connection.
-	for _, c := range h.State().Connections {
+	// The state has the same counts per connection and per channel.
+	st := h.State()
+	channels := map[string]hub.ChannelState{}
+	for _, c := range st.Channels {
+		channels[c.Channel] = c
+	}
+	if m := channels["m"]; m.Messages != 3 || m.Bytes < 3*10<<10 || m.Bytes > 3*(10<<10+16) {
+		t.Errorf("channel m: %d messages, %d bytes; want 3 and the 3 payloads", m.Messages, m.Bytes)
+	}
+	if ok := channels["ok"]; ok.Messages != 1 || ok.Peers != 1 {
+		t.Errorf("channel ok: %+v, want one request and one subscriber", ok)
+	}
+	if _, ok := channels["nobody"]; ok {
+		t.Errorf("a channel with no subscriber is in the state")
+	}
+	for _, c := range st.Connections {
 		if c.Peers[0].Name == "listener" && c.Traffic.BytesOut < 3*10<<10 {
 			t.Errorf("the listener's connection sent %d bytes, want at least the 3 payloads", c.Traffic.BytesOut)
 		}

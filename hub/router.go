@@ -2,6 +2,7 @@ package hub
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
@@ -21,6 +22,10 @@ type peer struct {
 type route struct {
 	conns []*connSubs
 	index map[*conn]int // position in conns
+
+	// Traffic routed on the channel while it had subscribers, for state:
+	// messages (sends and requests) and their payload bytes.
+	messages, bytes atomic.Uint64
 }
 
 type connSubs struct {
@@ -149,13 +154,16 @@ type delivery struct {
 	to uint64 // 0: every listening peer of c
 }
 
-// match appends the deliveries for a message on channel to target, and
-// calls onPeer for each peer it reaches. r.mu must be held.
-func (r *router) match(channel string, to wire.Target, out []delivery, onPeer func(*peer)) []delivery {
+// match appends the deliveries for a message of size payload bytes on
+// channel to target, and calls onPeer for each peer it reaches; it counts
+// the message in the channel's traffic. r.mu must be held.
+func (r *router) match(channel string, to wire.Target, size int, out []delivery, onPeer func(*peer)) []delivery {
 	rt := r.channels[channel]
 	if rt == nil {
 		return out
 	}
+	rt.messages.Add(1)
+	rt.bytes.Add(uint64(size))
 	switch {
 	case to.Peer != 0:
 		p := r.peers[to.Peer]

@@ -53,7 +53,7 @@ func BenchmarkRouterMatch(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		h.router.mu.RLock()
-		ds := h.router.match("channel/42/7", wire.Target{}, buf[:0], nil)
+		ds := h.router.match("channel/42/7", wire.Target{}, 1024, buf[:0], nil)
 		h.router.mu.RUnlock()
 		if len(ds) != 1 {
 			b.Fatal(len(ds))
@@ -83,7 +83,7 @@ func BenchmarkFanOut(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				var buf [8]delivery
 				h.router.mu.RLock()
-				ds := h.router.match("fan", wire.Target{}, buf[:0], nil)
+				ds := h.router.match("fan", wire.Target{}, 1024, buf[:0], nil)
 				h.router.mu.RUnlock()
 				h.deliver(ds, "fan", 0, sender.raw, body, nil)
 				if i%256 == 255 {

@@ -36,12 +36,18 @@ type ConnectionState struct {
 type PeerState struct {
 	wire.Peer     `msgpack:",inline"`
 	Subscriptions []string `json:"subscriptions" msgpack:"subscriptions"`
+	Spy           bool     `json:"spy,omitempty" msgpack:"spy,omitempty"` // attached as a spy (see Client.Spy)
 }
 
 // ChannelState is one channel in a State.
 type ChannelState struct {
 	Channel string `json:"channel" msgpack:"channel"`
 	Peers   int    `json:"peers" msgpack:"peers"` // subscribed peers
+	// Messages (sends and requests) routed on the channel and their
+	// payload bytes, counted while it had subscribers: a channel that
+	// loses its last one starts again from zero.
+	Messages uint64 `json:"messages" msgpack:"messages"`
+	Bytes    uint64 `json:"bytes" msgpack:"bytes"`
 }
 
 // State returns a snapshot of the hub, sorted by id and channel name.
@@ -60,6 +66,10 @@ func (h *Hub) State() State {
 	}
 	h.mu.Unlock()
 	sort.Slice(conns, func(i, j int) bool { return conns[i].id < conns[j].id })
+	spying := make(map[*peer]bool)
+	for _, sp := range h.tap() {
+		spying[sp.p] = true
+	}
 
 	h.router.mu.RLock()
 	defer h.router.mu.RUnlock()
@@ -69,7 +79,7 @@ func (h *Hub) State() State {
 		}
 		cs := ConnectionState{ID: c.id, Transport: c.kind, Remote: c.remote, Process: c.process, Since: c.since, Peers: []PeerState{}, Traffic: c.traffic()}
 		for _, p := range c.peers {
-			ps := PeerState{Peer: p.info, Subscriptions: make([]string, 0, len(p.subs))}
+			ps := PeerState{Peer: p.info, Subscriptions: make([]string, 0, len(p.subs)), Spy: spying[p]}
 			for ch := range p.subs {
 				ps.Subscriptions = append(ps.Subscriptions, ch)
 			}
@@ -84,7 +94,7 @@ func (h *Hub) State() State {
 		for _, cs := range rt.conns {
 			n += len(cs.peers)
 		}
-		s.Channels = append(s.Channels, ChannelState{Channel: ch, Peers: n})
+		s.Channels = append(s.Channels, ChannelState{Channel: ch, Peers: n, Messages: rt.messages.Load(), Bytes: rt.bytes.Load()})
 	}
 	sort.Slice(s.Channels, func(i, j int) bool { return s.Channels[i].Channel < s.Channels[j].Channel })
 	return s

@@ -212,8 +212,10 @@ const tail = [];
 const slowest = []; // the 10 slowest responses
 const failed = []; // the last 20 failed responses
 const drops = []; // the last 20 slow consumers and drops
-const rates = new Map(); // channel → {msgs, bytes} in the current second
-let shownRates = new Map();
+// Channel rates come from the hub's own counters (state's messages and
+// bytes per channel), the difference between two polls: every channel's,
+// whatever the spy's filter lets through.
+let rates = new Map(); // channel → {msgs, bytes} per second
 let state = null, services = [];
 
 function onEvent(ev) {
@@ -222,12 +224,6 @@ function onEvent(ev) {
   if (mine(ev.from) || (ev.to || []).some(mine)) return; // the page's own polls
   tail.push(ev);
   if (tail.length > TAIL) tail.shift();
-  if (ev.channel && (ev.kind === 'send' || ev.kind === 'request')) {
-    const r = rates.get(ev.channel) || { msgs: 0, bytes: 0 };
-    r.msgs++;
-    r.bytes += ev.size || 0;
-    rates.set(ev.channel, r);
-  }
   if (ev.kind === 'response') {
     if (ev.status !== 'resolved') { failed.unshift(ev); failed.length = Math.min(failed.length, 20); }
     if (ev.latencyMs > 0) {
@@ -242,11 +238,27 @@ function onEvent(ev) {
 
 function poll() {
   if (!connected) return;
-  request(QUERY_STATE, [], (code, body) => { if (code === 0) { state = body; dirty = true; } });
+  request(QUERY_STATE, [], (code, body) => { if (code === 0) { setState(body); dirty = true; } });
   request(QUERY_SERVICES, [], (code, body) => { if (code === 0 && Array.isArray(body)) { services = body; dirty = true; } });
 }
 setInterval(poll, 1000);
-setInterval(() => { shownRates = new Map(rates); rates.clear(); dirty = true; }, 1000);
+
+// setState keeps the new state and the channels' rates since the last one.
+let stateAt = 0;
+function setState(next) {
+  const now = performance.now();
+  const dt = (now - stateAt) / 1000;
+  const before = new Map(((state && state.channels) || []).map((c) => [c.channel, c]));
+  rates = new Map();
+  for (const c of next.channels || []) {
+    const b = before.get(c.channel);
+    if (b && dt > 0 && c.messages >= b.messages) {
+      rates.set(c.channel, { msgs: Math.round((c.messages - b.messages) / dt), bytes: Math.round((c.bytes - b.bytes) / dt) });
+    }
+  }
+  state = next;
+  stateAt = now;
+}
 
 // ---- rendering (textContent only) ----
 
@@ -298,14 +310,14 @@ function render() {
       const ul = el('ul');
       for (const p of c.peers || []) {
         const subs = p.subscriptions || [];
-        ul.append(el('li', 'peer', `${peerLabel(p)} · ${subs.length} subscription${subs.length === 1 ? '' : 's'}${subs.length ? ': ' + subs.slice(0, 8).join(', ') + (subs.length > 8 ? ', …' : '') : ''}`));
+        ul.append(el('li', 'peer', `${peerLabel(p)}${p.spy ? ' · spy' : ''} · ${subs.length} subscription${subs.length === 1 ? '' : 's'}${subs.length ? ': ' + subs.slice(0, 8).join(', ') + (subs.length > 8 ? ', …' : '') : ''}`));
       }
       li.append(ul);
       tree.push(li);
     }
     document.getElementById('conns').replaceChildren(...tree);
     view.connCount.textContent = `${conns.length}`;
-    const channels = (state.channels || []).map((c) => ({ ...c, rate: shownRates.get(c.channel) || { msgs: 0, bytes: 0 } }));
+    const channels = (state.channels || []).map((c) => ({ ...c, rate: rates.get(c.channel) || { msgs: 0, bytes: 0 } }));
     const q = view.channelFilter.value.trim();
     const shown = channels.filter((c) => !q || c.channel.includes(q))
       .sort((a, b) => b.rate.msgs - a.rate.msgs || (a.channel < b.channel ? -1 : 1));

@@ -22,14 +22,16 @@ type SpyFilter = wire.SpyFilter
 // Spy attaches this client as a spy of the hub: fn is called with each
 // event the hub sees that passes filter, in order, on the client's
 // dispatch goroutine (it must not block long), until stop is called or
-// the connection ends; a reconnected client must call Spy again. A spy
-// that falls behind is closed by the hub as a slow consumer: the bus does
-// not wait for it. ctx bounds the hub's answer.
+// the client closes. A reconnected client attaches its spies again by
+// itself (events of the outage are not seen); an error doing so goes to
+// Options.OnError. A spy that falls behind is closed by the hub as a slow
+// consumer: the bus does not wait for it. ctx bounds the hub's answer.
 //
 // Any client can do the same through the protocol: listen on
 // wire.ChannelSpy, then request on it with the filter as argument.
 func (cl *Client) Spy(ctx context.Context, filter SpyFilter, fn func(SpyEvent)) (stop func(), err error) {
-	id := cl.On(wire.ChannelSpy, func(e *Event) {
+	sp := &spy{client: cl, filter: filter}
+	id := cl.AddListener(wire.ChannelSpy, func(e *Event) {
 		if e.Sender.Process.Type != "hub" {
 			return // a peer sending on the spy channel is no hub event
 		}
@@ -37,17 +39,41 @@ func (cl *Client) Spy(ctx context.Context, filter SpyFilter, fn func(SpyEvent)) 
 		if e.Args(&ev) == nil {
 			fn(ev)
 		}
-	})
+	}, WithKey(sp))
 	stop = func() { cl.Off(wire.ChannelSpy, id) }
-	resp, err := cl.Request(ctx, wire.ChannelSpy, filter)
-	if err != nil {
+	if err := sp.attach(ctx); err != nil {
 		stop()
-		return nil, fmt.Errorf("ipcbus: spy: %w", err)
+		return nil, err
+	}
+	return stop, nil
+}
+
+// spy is the key of a spy's listener: it attaches the spy again when the
+// connection comes back (see reconnectHook).
+type spy struct {
+	client *Client
+	filter SpyFilter
+}
+
+// attach asks the hub to send this client the events that pass the filter.
+func (sp *spy) attach(ctx context.Context) error {
+	resp, err := sp.client.Request(ctx, wire.ChannelSpy, sp.filter)
+	if err != nil {
+		return fmt.Errorf("ipcbus: spy: %w", err)
 	}
 	var ok bool
 	if err := resp.Decode(&ok); err != nil || !ok {
-		stop()
-		return nil, fmt.Errorf("ipcbus: spy: the hub did not attach the spy")
+		return fmt.Errorf("ipcbus: spy: the hub did not attach the spy")
 	}
-	return stop, nil
+	return nil
+}
+
+// connLost: the hub's tap ended with the connection; nothing to tell.
+func (sp *spy) connLost(error) func() { return nil }
+
+// reconnected attaches the spy to the new hub session.
+func (sp *spy) reconnected(ctx context.Context) {
+	if err := sp.attach(ctx); err != nil {
+		sp.client.conn.opts.OnError(fmt.Errorf("ipcbus: reconnect: %w", err))
+	}
 }
