@@ -188,6 +188,38 @@ export interface IpcBusClient {
   eventNames(): string[];
   setMaxListeners(n: number): this;
   getMaxListeners(): number;
+
+  /**
+   * Attaches this client as a spy of the hub (docs/spy.md): listener gets
+   * each event the hub routes that passes filter, in order, until the
+   * returned function is called or the client closes. A reconnected
+   * client attaches again by itself. One spy per client (a second rejects
+   * with code 'spy-attached'); a filter the hub refuses rejects with code
+   * 'refused'. timeoutDelay bounds the hub's answer, as request's.
+   */
+  spy(filter: IpcBusSpyFilter | null | undefined, listener: (event: IpcBusSpyEvent) => void, timeoutDelay?: number): Promise<() => void>;
+}
+
+/** Which events a spy gets: channel patterns ("*" one /-separated segment, "**" any number) and peers (names or ids). Empty: everything. */
+export interface IpcBusSpyFilter {
+  channels?: string[];
+  peers?: Array<string | number>;
+}
+
+/** One thing the hub routed, as a spy sees it (docs/spy.md). */
+export interface IpcBusSpyEvent {
+  time: Date;
+  kind: 'send' | 'request' | 'response' | 'port.message' | 'peer.join' | 'peer.leave' | 'slow-consumer';
+  channel?: string;
+  from?: IpcBusPeer;
+  to?: IpcBusPeer[];
+  size?: number;
+  preview?: string;
+  request?: number;
+  status?: 'resolved' | 'rejected' | 'no-listener' | 'responder-gone' | 'refused';
+  latencyMs?: number;
+  conn?: number;
+  reason?: string;
 }
 
 export interface ElectronCommonIPC {

@@ -22,6 +22,7 @@
 // An ES module; the build (build.mjs) bundles it.
 import * as codec from './codec.js';
 import { codedError } from './errors.js';
+import { spy } from './spy.js';
 
 const IPCBUS_CHANNEL_QUERY_STATE = '/electron-common-ipc/queryState';
 const IPCBUS_CHANNEL_SERVICE_AVAILABLE = '/electron-common-ipc/serviceAvailable';
@@ -515,6 +516,10 @@ class IpcBusClient {
   rawListeners(channel) { return this.listeners(channel); }
   eventNames() { return [...this._byChannel.keys()]; }
   setMaxListeners(n) { this._maxListeners = n; return this; }
+
+  // spy(filter, listener[, timeoutDelay]) attaches this client as a spy of
+  // the hub (src/spy.js); resolves with the function that stops it.
+  spy(filter, listener, timeoutDelay) { return spy(this, filter, listener, timeoutDelay); }
   getMaxListeners() { return this._maxListeners; }
 
   // _event runs one delivery: the engine gives the ids of the listeners
