@@ -92,6 +92,51 @@ func TestInspector(t *testing.T) {
 	shows("#slowest", "/jobs/run")
 	shows("#slowest", "resolved")
 
+	// 1,000 channels more: the list shows the busiest 200 first, with its
+	// rate from the hub's counters, and the filter finds any of them.
+	for i := range 1000 {
+		worker.On(fmt.Sprintf("/load/%03d", i), func(*bus.Event) {})
+	}
+	if err := worker.Conn().Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	shows("#channel-count", "200 of 1003") // with /news/today, /jobs/run and the spy channel
+	busy, stopBusy := context.WithCancel(ctx)
+	defer stopBusy()
+	go func() {
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-busy.Done():
+				return
+			case <-tick.C:
+				_ = boss.Send(busy, "/load/777", "busy")
+			}
+		}
+	}()
+	busiest := `(() => { const r = document.querySelector('#channels tr'); return !!r && r.cells[0].textContent === '/load/777' && Number(r.cells[2].textContent) > 0; })()`
+	wctx, wcancel := context.WithTimeout(tctx, 15*time.Second)
+	if _, err := chromedp.Run(wctx, chromedp.Poll[bool](busiest, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		top, _ := chromedp.Run(tctx, chromedp.Evaluate[string](`document.querySelector('#channels tr') ? document.querySelector('#channels tr').innerText : 'no rows'`))
+		t.Fatalf("the busiest channel is not first with a rate: %v; first row %q", err, top)
+	}
+	wcancel()
+	rows, err := chromedp.Run(tctx, chromedp.Evaluate[int](`document.querySelectorAll('#channels tr').length`))
+	if err != nil || rows != 200 {
+		t.Fatalf("the channel list has %d rows (%v), want 200", rows, err)
+	}
+	if err := chromedp.Do(tctx, chromedp.SendKeys("#channel-filter", "/load/99")); err != nil {
+		t.Fatal(err)
+	}
+	shows("#channel-count", "10")
+	shows("#channels", "/load/999")
+	// Cleared, for the screenshot: every channel again, the busiest first.
+	if _, err := chromedp.Run(tctx, chromedp.Evaluate[bool](`(() => { const f = document.querySelector('#channel-filter'); f.value = ''; f.dispatchEvent(new Event('input')); return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	shows("#channel-count", "200 of 1003")
+
 	if path := os.Getenv("IPCBUS_INSPECTOR_SCREENSHOT"); path != "" {
 		if err := chromedp.Do(tctx, chromedp.EmulateViewport(1400, 900)); err != nil {
 			t.Fatal(err)
