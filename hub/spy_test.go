@@ -204,7 +204,7 @@ func TestSpySeesRequestsWithLatencyAndOutcome(t *testing.T) {
 }
 
 // TestSpyRefusesABadFilter: a malformed pattern is refused with the reason,
-// and the client is no spy.
+// and the client is no spy; a client has one spy at a time.
 func TestSpyRefusesABadFilter(t *testing.T) {
 	h := hubtest.Start(t, hub.Config{})
 	c := hubtest.Dial(t, h, "spy", nil)
@@ -214,6 +214,20 @@ func TestSpyRefusesABadFilter(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "/app/[x") {
 		t.Fatalf("bad pattern: %v, want a refusal naming it", err)
 	}
+	// Refused, it left no spy behind: the client may attach one, but only one.
+	stop, err := c.Spy(ctx, bus.SpyFilter{}, func(bus.SpyEvent) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Spy(ctx, bus.SpyFilter{}, func(bus.SpyEvent) {}); err == nil || !strings.Contains(err.Error(), "attached already") {
+		t.Fatalf("a second spy on one client: %v, want a refusal", err)
+	}
+	stop()
+	stop, err = c.Spy(ctx, bus.SpyFilter{}, func(bus.SpyEvent) {})
+	if err != nil {
+		t.Fatalf("a spy after the first stopped: %v", err)
+	}
+	stop()
 }
 
 // TestStalledSpyIsDroppedWhileTheBusDelivers: a spy that never reads is

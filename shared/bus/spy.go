@@ -26,10 +26,17 @@ type SpyFilter = wire.SpyFilter
 // itself (events of the outage are not seen); an error doing so goes to
 // Options.OnError. A spy that falls behind is closed by the hub as a slow
 // consumer: the bus does not wait for it. ctx bounds the hub's answer.
+// A client has one spy at a time (the hub keeps one filter per peer): Spy
+// fails while another is attached.
 //
 // Any client can do the same through the protocol: listen on
 // wire.ChannelSpy, then request on it with the filter as argument.
 func (cl *Client) Spy(ctx context.Context, filter SpyFilter, fn func(SpyEvent)) (stop func(), err error) {
+	for _, l := range cl.Listeners(wire.ChannelSpy) {
+		if _, ok := l.Key.(*spy); ok {
+			return nil, fmt.Errorf("ipcbus: spy: this client has a spy attached already; stop it first")
+		}
+	}
 	sp := &spy{client: cl, filter: filter}
 	id := cl.AddListener(wire.ChannelSpy, func(e *Event) {
 		if e.Sender.Process.Type != "hub" {
