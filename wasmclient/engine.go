@@ -34,19 +34,14 @@ type engine struct {
 	pt       portTable // transferred MessagePorts (ports.go)
 }
 
-// clientState is one JS client and its listener registrations, keyed by
-// the JS side's listener ids.
+// clientState is one JS client and the channels it listens to, each with
+// the engine's one listener of it.
 type clientState struct {
 	id int
 	cl *bus.Client
 
 	mu        sync.Mutex
-	listeners map[int]registration
-}
-
-type registration struct {
-	channel string
-	id      bus.ListenerID
+	listening map[string]bus.ListenerID
 }
 
 // newEngine reads config: {url, token, process: {type, pid, rid, wcid}}.

@@ -32,12 +32,8 @@ type op struct {
 	name       string
 	process    bus.Process
 	timeout    float64 // ms; ≤ 0: none
-	listeners  []listenerSpec
+	channels   []string // connect: the channels the client listens to already
 	channel    string
-	hasChannel bool
-	id         int
-	once       bool
-	prepend    bool
 	to         bus.Target
 	args       []byte // the msgpack array of the arguments, checked
 	argsErr    error
@@ -49,13 +45,6 @@ type op struct {
 	port       int
 	data       []byte
 	reconnect  reconnectSpec // connect: the reconnect options (status.go)
-}
-
-type listenerSpec struct {
-	channel string
-	id      int
-	once    bool
-	prepend bool
 }
 
 // decodeOp decodes the msgpack map b. Byte fields alias b, which must be
@@ -90,17 +79,10 @@ func decodeOp(b []byte) (*op, error) {
 			m.process, rest, err = readProcess(rest)
 		case "timeout":
 			m.timeout, rest, err = wire.ReadFloat(rest)
-		case "listeners":
-			m.listeners, rest, err = readListeners(rest)
+		case "channels":
+			m.channels, rest, err = readChannels(rest)
 		case "channel":
 			m.channel, rest, err = readChannel(rest)
-			m.hasChannel = true
-		case "id":
-			m.id, rest, err = readIntField(rest)
-		case "once":
-			m.once, rest, err = readTruthy(rest)
-		case "prepend":
-			m.prepend, rest, err = readTruthy(rest)
 		case "to":
 			m.to, rest, err = readTarget(rest)
 		case "args":
@@ -141,7 +123,7 @@ func readKey(b []byte) ([]byte, []byte, error) {
 }
 
 // ops names the ops, so that reading one allocates nothing.
-var ops = []string{"connect", "close", "on", "off", "offAll", "send", "request", "resolve", "reject",
+var ops = []string{"connect", "close", "listen", "unlisten", "send", "request", "resolve", "reject",
 	"postMessage", "portPost", "portClose"}
 
 func readName(b []byte) (string, []byte, error) {
@@ -300,47 +282,22 @@ func readTarget(b []byte) (bus.Target, []byte, error) {
 	return t, rest, nil
 }
 
-// readListeners reads [{channel, id, once, prepend}, ...].
-func readListeners(b []byte) ([]listenerSpec, []byte, error) {
+// readChannels reads [channel, ...].
+func readChannels(b []byte) ([]string, []byte, error) {
 	n, rest, err := wire.ReadArrayLen(b)
 	if err != nil {
-		rest, err = wire.SkipValue(b)
-		return nil, rest, err
+		return nil, nil, err
 	}
 	if n > len(rest) { // each element is a byte at least: a count its bytes cannot carry
 		return nil, nil, errBadOp
 	}
-	out := make([]listenerSpec, 0, n)
+	out := make([]string, 0, n)
 	for range n {
-		var l listenerSpec
-		var k int
-		if k, rest, err = readMapLen(rest); err != nil {
+		var ch string
+		if ch, rest, err = readChannel(rest); err != nil {
 			return nil, nil, err
 		}
-		for range k {
-			var key string
-			if key, rest, err = wire.ReadStr(rest); err != nil {
-				return nil, nil, err
-			}
-			switch {
-			case isNil(rest):
-				rest = rest[1:]
-			case key == "channel":
-				l.channel, rest, err = wire.ReadStr(rest)
-			case key == "id":
-				l.id, rest, err = readIntField(rest)
-			case key == "once":
-				l.once, rest, err = readTruthy(rest)
-			case key == "prepend":
-				l.prepend, rest, err = readTruthy(rest)
-			default:
-				rest, err = wire.SkipValue(rest)
-			}
-			if err != nil {
-				return nil, nil, err
-			}
-		}
-		out = append(out, l)
+		out = append(out, ch)
 	}
 	return out, rest, nil
 }

@@ -14,7 +14,7 @@ func FuzzDecodeOp(f *testing.F) {
 	send := append(key(wire.AppendStr(key(wire.AppendStr(key([]byte{0x84}, "op"), "send"), "client"), "c"), "channel"), 0xa1, 'x')
 	send = append(key(send, "args"), 0xc4, 3, 0x92, 0x01, 0xc0)
 	f.Add(send)
-	f.Add(append(key([]byte{0x82}, "op"), append(wire.AppendStr(nil, "on"), append(key(nil, "listeners"), 0x91, 0x82, 0xa7, 'c', 'h', 'a', 'n', 'n', 'e', 'l', 0xa1, 'x', 0xa2, 'i', 'd', 0x01)...)...))
+	f.Add(append(key([]byte{0x82}, "op"), append(wire.AppendStr(nil, "connect"), append(key(nil, "channels"), 0x92, 0xa1, 'x', 0xa1, 'y')...)...))
 	f.Add(append(key([]byte{0x81}, "args"), 0x92, 0xc4, 1, 0x01, 0xc4, 2, 0x91, 0xc0))
 	f.Add(append(key([]byte{0x81}, "to"), 0x81, 0xa7, 'p', 'r', 'o', 'c', 'e', 's', 's', 0x81, 0xa3, 'p', 'i', 'd', 0x05))
 	f.Add(append(key([]byte{0x81}, "ports"), 0x93, 0x01, 0x02, 0xcb, 0x40, 0, 0, 0, 0, 0, 0, 0))

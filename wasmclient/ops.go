@@ -33,12 +33,10 @@ func (e *engine) handle(m *op) error {
 		e.close(m)
 	case "request":
 		e.request(m)
-	case "on":
-		return e.done(m, e.on(m))
-	case "off":
-		return e.done(m, e.off(m))
-	case "offAll":
-		return e.done(m, e.offAll(m))
+	case "listen":
+		return e.done(m, e.listen(m))
+	case "unlisten":
+		return e.done(m, e.unlisten(m))
 	case "send":
 		return e.done(m, e.send(m))
 	case "resolve", "reject":
@@ -90,9 +88,9 @@ func (e *engine) client(id int) *clientState {
 	return e.clients[id]
 }
 
-// connect: {seq, client, name, process?, timeout?, listeners?: [{channel, id, once}], reconnect?}.
-// The listeners, in calling order, are registered before the client joins,
-// so they are live when the reply comes. Connecting a connected client
+// connect: {seq, client, name, process?, timeout?, channels?: [channel...], reconnect?}.
+// The channels the client listens to already are subscribed before it
+// joins, so they are live when the reply comes. Connecting a connected client
 // answers with its peer again.
 func (e *engine) connect(m *op) {
 	id := m.client
@@ -100,10 +98,10 @@ func (e *engine) connect(m *op) {
 	cs := e.clients[id]
 	if cs == nil {
 		conn := e.connForLocked(m.reconnect)
-		cs = &clientState{id: id, cl: conn.NewClient(m.name, m.process), listeners: make(map[int]registration)}
+		cs = &clientState{id: id, cl: conn.NewClient(m.name, m.process), listening: make(map[string]bus.ListenerID)}
 		e.clients[id] = cs
-		for _, l := range m.listeners {
-			e.addListener(cs, l)
+		for _, ch := range m.channels {
+			e.addListener(cs, ch)
 		}
 	}
 	e.mu.Unlock()
@@ -153,72 +151,40 @@ func (e *engine) close(m *op) {
 	}()
 }
 
-// on: {client, channel, id, once?, prepend?}.
-func (e *engine) on(m *op) error {
+// listen: {client, channel}: the JS client has its first listener on
+// channel (JavaScript keeps the listeners: src/emitter.js). The engine's
+// one listener of the channel hands each delivery to JavaScript.
+func (e *engine) listen(m *op) error {
 	cs := e.client(m.client)
 	if cs == nil {
 		return errNoClient
 	}
-	e.addListener(cs, listenerSpec{channel: m.channel, id: m.id, once: m.once, prepend: m.prepend})
+	e.addListener(cs, m.channel)
 	return nil
 }
 
-func (e *engine) addListener(cs *clientState, l listenerSpec) {
-	lid, once := l.id, l.once
-	opts := []bus.ListenOption{bus.WithKey(lid)}
-	if once {
-		opts = append(opts, bus.Once())
-	}
-	if l.prepend {
-		opts = append(opts, bus.Prepend())
-	}
-	fn := func(ev *bus.Event) {
-		if once {
-			cs.mu.Lock()
-			delete(cs.listeners, lid)
-			cs.mu.Unlock()
-		}
-		e.out.event(cs.id, lid, ev, &e.reqs)
-	}
+func (e *engine) addListener(cs *clientState, channel string) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	cs.listeners[lid] = registration{channel: l.channel, id: cs.cl.AddListener(l.channel, fn, opts...)}
+	if _, ok := cs.listening[channel]; ok {
+		return
+	}
+	cs.listening[channel] = cs.cl.On(channel, func(ev *bus.Event) { e.out.event(cs.id, ev, &e.reqs) })
 }
 
-// off: {client, id}.
-func (e *engine) off(m *op) error {
+// unlisten: {client, channel}: the JS client's last listener on channel
+// is gone.
+func (e *engine) unlisten(m *op) error {
 	cs := e.client(m.client)
 	if cs == nil {
 		return nil
 	}
 	cs.mu.Lock()
-	r, ok := cs.listeners[m.id]
-	delete(cs.listeners, m.id)
+	id, ok := cs.listening[m.channel]
+	delete(cs.listening, m.channel)
 	cs.mu.Unlock()
 	if ok {
-		cs.cl.Off(r.channel, r.id)
-	}
-	return nil
-}
-
-// offAll: {client, channel?}; without a channel, every channel.
-func (e *engine) offAll(m *op) error {
-	cs := e.client(m.client)
-	if cs == nil {
-		return nil
-	}
-	channel, all := m.channel, !m.hasChannel
-	cs.mu.Lock()
-	for lid, r := range cs.listeners {
-		if all || r.channel == channel {
-			delete(cs.listeners, lid)
-		}
-	}
-	cs.mu.Unlock()
-	if all {
-		cs.cl.RemoveAllListeners()
-	} else {
-		cs.cl.RemoveAllListeners(channel)
+		cs.cl.Off(m.channel, id)
 	}
 	return nil
 }
@@ -326,10 +292,11 @@ func (e *engine) answered(m *op, resp *bus.Response, err error) {
 	}, nil)
 }
 
-// resolve: {req, value: Uint8Array}; reject: {req, message}. Answering a
-// request already answered, or unknown, does nothing.
+// resolve: {client, req, value: Uint8Array}; reject: {client, req,
+// message}. Answering a request already answered, unknown, or delivered to
+// another client does nothing.
 func (e *engine) answer(m *op) error {
-	r := e.reqs.take(m.req)
+	r := e.reqs.take(m.req, m.client)
 	if r == nil {
 		return nil
 	}

@@ -9,7 +9,6 @@ import (
 	"syscall/js"
 
 	"github.com/ipcbus/ipcbus/shared/bus"
-	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
 // outbox hands the engine's messages to JavaScript, in order, each as a
@@ -17,13 +16,9 @@ import (
 // (with the exports: exports.go), else copied into io.out and announced
 // with io.record(n). JavaScript decodes it at once and queues it; the queue goes to the JS
 // side in a microtask, that is once Go has returned to JavaScript: once
-// every woken goroutine (the dispatcher among them) is idle again. So the
-// listener calls of one delivery always end up in one "event" message
-// carrying their ids in calling order: the first call sends the event, the
-// next ones only their id ({op: "+id", id}), which JavaScript adds to the
-// event it queued last. The JS side resolves the ids to functions before
-// it calls any, which gives Node's snapshot semantics (a listener removed
-// during an emit still runs in it).
+// every woken goroutine (the dispatcher among them) is idle again. A
+// delivery to a JS client is one "event" record; JavaScript calls the
+// client's listeners of its channel.
 type outbox struct {
 	io        js.Value
 	record    js.Value                    // io.record(n[, bytes])
@@ -35,9 +30,6 @@ type outbox struct {
 	buf     js.Value // io.out
 	size    int
 	scratch rec
-	// the delivery and client of the last record, when it was an event
-	lastEv  *bus.Event
-	lastCid int
 }
 
 // Records up to maxOut bytes go through io.out, which grows to fit them;
@@ -106,25 +98,18 @@ func (o *outbox) push(fill func(rec) rec) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.scratch = fill(o.scratch[:0])
-	o.lastEv = nil
 	o.sendLocked(o.scratch)
 }
 
-// event records that listener lid of client cid was called with ev. The
-// first call of a delivery sends the event; the next ones add their id.
-func (o *outbox) event(cid, lid int, ev *bus.Event, reqs *requestTable) {
+// event hands delivery ev to client cid.
+func (o *outbox) event(cid int, ev *bus.Event, reqs *requestTable) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.lastEv == ev && o.lastCid == cid {
-		o.scratch = o.scratch[:0].mapLen(2).str("op", "+id").int("id", lid)
-		o.sendLocked(o.scratch)
-		return
-	}
 	var ports []portRef
 	if len(ev.Ports) > 0 && o.ports != nil {
 		ports = o.ports(ev.Ports)
 	}
-	n := 6
+	n := 5
 	if ev.To != 0 {
 		n++
 	}
@@ -140,13 +125,11 @@ func (o *outbox) event(cid, lid int, ev *bus.Event, reqs *requestTable) {
 		r = r.num("to", float64(ev.To))
 	}
 	if ev.Request != nil {
-		r = r.int("req", reqs.add(ev.Request))
+		r = r.int("req", reqs.add(ev.Request, cid))
 	}
 	if ports != nil {
 		r = appendPorts(r.key("ports"), ports)
 	}
-	r = wire.AppendInt(append(r.key("ids"), 0x91), int64(lid)) // [lid]
 	o.scratch = r
-	o.lastEv, o.lastCid = ev, cid
 	o.sendLocked(r)
 }

@@ -13,17 +13,23 @@ import (
 const maxOpenRequests = 16384
 
 // requestTable maps the handles JavaScript answers with to the requests
-// listeners received.
+// listeners received, with the client each went to: the only one that may
+// answer it (a page's client cannot answer a frame's request).
 type requestTable struct {
 	mu    sync.Mutex
 	next  int
-	open  map[int]*bus.Request
+	open  map[int]openRequest
 	order []int // handles by age, some already answered
 }
 
-func (t *requestTable) init() { t.open = make(map[int]*bus.Request) }
+type openRequest struct {
+	r      *bus.Request
+	client int
+}
 
-func (t *requestTable) add(r *bus.Request) int {
+func (t *requestTable) init() { t.open = make(map[int]openRequest) }
+
+func (t *requestTable) add(r *bus.Request, client int) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for len(t.open) >= maxOpenRequests && len(t.order) > 0 {
@@ -34,7 +40,7 @@ func (t *requestTable) add(r *bus.Request) int {
 		t.compactLocked()
 	}
 	t.next++
-	t.open[t.next] = r
+	t.open[t.next] = openRequest{r, client}
 	t.order = append(t.order, t.next)
 	return t.next
 }
@@ -49,11 +55,15 @@ func (t *requestTable) compactLocked() {
 	t.order = append([]int(nil), live...)
 }
 
-// take returns the request of handle h and forgets it.
-func (t *requestTable) take(h int) *bus.Request {
+// take returns the request of handle h, when it went to client, and
+// forgets it.
+func (t *requestTable) take(h, client int) *bus.Request {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r := t.open[h]
+	o, ok := t.open[h]
+	if !ok || o.client != client {
+		return nil
+	}
 	delete(t.open, h)
-	return r
+	return o.r
 }

@@ -22,6 +22,7 @@
 // An ES module; the build (build.mjs) bundles it.
 import * as codec from './codec.js';
 import { codedError } from './errors.js';
+import { Registry, checkListener } from './emitter.js';
 import { spy } from './spy.js';
 
 const IPCBUS_CHANNEL_QUERY_STATE = '/electron-common-ipc/queryState';
@@ -46,12 +47,6 @@ function targetFor(target) {
   if (typeof target.id === 'number') return { peer: target.id };
   if (target.process && typeof target.process === 'object') return { process: { ...target.process } };
   return { process: { ...target } };
-}
-
-function checkListener(fn) {
-  if (typeof fn !== 'function') {
-    throw new TypeError(`ipcbus: the "listener" argument must be of type function, got ${typeof fn}`);
-  }
 }
 
 let tracing = false;
@@ -143,7 +138,6 @@ class Session {
     this.waiting = new Map();
     this.clients = new Map();
     this.nextClient = 0;
-    this.nextListener = 0;
     link.start((batch) => { for (const m of batch) this.dispatch(m); });
   }
 
@@ -203,13 +197,13 @@ class IpcBusClient {
     session.clients.set(this._id, this);
     this._options = options || {};
     this._peer = { id: undefined, name: this._options.peerName || '', process: { ...(this._options.process || {}) } };
-    this._byChannel = new Map(); // channel -> [{id, fn, once}] in calling order
-    this._byId = new Map(); // listener id -> entry
+    // The listeners, by channel: the engine hears only of a channel's
+    // first and last one (it subscribes and unsubscribes).
+    this._listeners = new Registry((channel) => this._tell('listen', channel), (channel) => this._tell('unlisten', channel));
     this._live = false; // the engine has this client (connecting or connected)
     this._connected = false;
     this._connecting = null;
     this._maxFrameBytes = 0;
-    this._maxListeners = 10;
     /** @type {import('../ipcbus.d.ts').IpcBusStatus} */
     this._status = 'idle';
     this._statusListeners = []; // [{fn}] in calling order
@@ -289,15 +283,11 @@ class IpcBusClient {
     if (this._connecting) return this._connecting;
     this._setStatus('connecting');
     this._connecting = whenReady(this._session, timeoutFor(options.timeoutDelay)).then(() => {
-      const listeners = [];
-      for (const [channel, list] of this._byChannel) {
-        for (const l of list) listeners.push({ channel, id: l.id, once: l.once });
-      }
       const name = options.peerName || this._peer.name || '';
       this._live = true;
       const msg = {
         op: 'connect', client: this._id, name, process: this._options.process,
-        timeout: timeoutFor(options.timeoutDelay), listeners,
+        timeout: timeoutFor(options.timeoutDelay), channels: this._listeners.names(),
       };
       if (reconnect) msg.reconnect = reconnect;
       if (options.address !== undefined) msg.address = options.address;
@@ -443,95 +433,40 @@ class IpcBusClient {
     return true;
   }
 
-  // --- listeners: Node's EventEmitter over ids the engine orders ---
+  // --- listeners: Node's EventEmitter (src/emitter.js) ---
 
-  _add(channel, fn, once, prepend) {
-    checkListener(fn);
-    const entry = { id: ++this._session.nextListener, fn, once };
-    let list = this._byChannel.get(channel);
-    if (!list) this._byChannel.set(channel, list = []);
-    if (prepend) list.unshift(entry); else list.push(entry);
-    this._byId.set(entry.id, entry);
-    if (this._live) {
-      this._session.post({ op: 'on', client: this._id, channel, id: entry.id, once, prepend });
-    }
-    return this;
+  // _tell says to the engine that channel got its first listener
+  // ('listen') or lost its last ('unlisten'); connect gives it the
+  // channels listened to before.
+  _tell(op, channel) {
+    if (this._live) this._session.post({ op, client: this._id, channel });
   }
 
-  // _drop removes an entry from the registry; tell says whether the
-  // engine must hear of it (not for a once listener it already removed).
-  _drop(channel, entry, tell) {
-    const list = this._byChannel.get(channel);
-    const i = list ? list.indexOf(entry) : -1;
-    if (i < 0) return;
-    list.splice(i, 1);
-    if (list.length === 0) this._byChannel.delete(channel);
-    this._byId.delete(entry.id);
-    if (tell && this._live) this._session.post({ op: 'off', client: this._id, id: entry.id });
-  }
-
-  on(channel, fn) { return this._add(channel, fn, false, false); }
-  addListener(channel, fn) { return this._add(channel, fn, false, false); }
-  once(channel, fn) { return this._add(channel, fn, true, false); }
-  prependListener(channel, fn) { return this._add(channel, fn, false, true); }
-  prependOnceListener(channel, fn) { return this._add(channel, fn, true, true); }
-
-  // removeListener removes the last registration of fn in calling order,
-  // as Node does.
-  removeListener(channel, fn) {
-    checkListener(fn);
-    const list = this._byChannel.get(channel);
-    if (!list) return this;
-    for (let i = list.length - 1; i >= 0; i--) {
-      if (list[i].fn === fn) {
-        this._drop(channel, list[i], true);
-        break;
-      }
-    }
-    return this;
-  }
-
-  off(channel, fn) { return this.removeListener(channel, fn); }
-
-  removeAllListeners(channel) {
-    const channels = channel === undefined ? [...this._byChannel.keys()] : [channel];
-    for (const ch of channels) {
-      for (const entry of this._byChannel.get(ch) || []) this._byId.delete(entry.id);
-      this._byChannel.delete(ch);
-    }
-    if (this._live) {
-      const msg = { op: 'offAll', client: this._id };
-      if (channel !== undefined) msg.channel = channel;
-      this._session.post(msg);
-    }
-    return this;
-  }
-
-  listenerCount(channel) {
-    const list = this._byChannel.get(channel);
-    return list ? list.length : 0;
-  }
-
-  listeners(channel) { return (this._byChannel.get(channel) || []).map((e) => e.fn); }
-  rawListeners(channel) { return this.listeners(channel); }
-  eventNames() { return [...this._byChannel.keys()]; }
-  setMaxListeners(n) { this._maxListeners = n; return this; }
+  on(channel, fn) { this._listeners.add(channel, fn, false, false); return this; }
+  addListener(channel, fn) { this._listeners.add(channel, fn, false, false); return this; }
+  once(channel, fn) { this._listeners.add(channel, fn, true, false); return this; }
+  prependListener(channel, fn) { this._listeners.add(channel, fn, false, true); return this; }
+  prependOnceListener(channel, fn) { this._listeners.add(channel, fn, true, true); return this; }
+  removeListener(channel, fn) { this._listeners.remove(channel, fn); return this; }
+  off(channel, fn) { this._listeners.remove(channel, fn); return this; }
+  removeAllListeners(channel) { this._listeners.removeAll(channel); return this; }
+  listenerCount(channel) { return this._listeners.count(channel); }
+  listeners(channel) { return this._listeners.fns(channel); }
+  rawListeners(channel) { return this._listeners.fns(channel); }
+  eventNames() { return this._listeners.names(); }
+  setMaxListeners(n) { this._listeners.max = n; return this; }
+  getMaxListeners() { return this._listeners.max; }
 
   // spy(filter, listener[, timeoutDelay]) attaches this client as a spy of
   // the hub (src/spy.js); resolves with the function that stops it.
   spy(filter, listener, timeoutDelay) { return spy(this, filter, listener, timeoutDelay); }
-  getMaxListeners() { return this._maxListeners; }
 
-  // _event runs one delivery: the engine gives the ids of the listeners
-  // it called, in order. They are resolved before any runs, so one removed
-  // by an earlier listener still runs in this delivery, as in Node.
+  // _event runs one delivery on the listeners of its channel when it
+  // began (one removed by an earlier listener still runs in it, as in
+  // Node). A message on a channel with no listener left (the engine had
+  // not heard of the last one's removal yet) reaches nobody.
   _event(m) {
-    const entries = [];
-    for (const id of m.ids) {
-      const e = this._byId.get(id);
-      if (e) entries.push(e);
-    }
-    if (entries.length === 0) {
+    if (this._listeners.count(m.channel) === 0) {
       if (m.ports) for (const p of m.ports) p.close();
       return;
     }
@@ -557,14 +492,7 @@ class IpcBusClient {
     if (tracing) trace(this, 'in', m.req !== undefined ? 'request' : 'message', m.channel, ` from ${m.sender && m.sender.name}#${m.sender && m.sender.id}`);
     if (m.req !== undefined) event.request = this._requestHandle(m.req);
     if (m.ports) event.ports = m.ports;
-    for (const e of entries) {
-      if (e.once) this._drop(m.channel, e, false);
-      try {
-        e.fn.call(this, event, ...args);
-      } catch (err) {
-        report(err);
-      }
-    }
+    this._listeners.emit(this, m.channel, [event, ...args], report);
   }
 
   _requestHandle(req) {

@@ -52,11 +52,6 @@ function engineIO(onBatch, extra) {
       io.take(codec.decode(new Uint8Array(io.exports.mem.buffer, addr, n)));
     },
     take(m) {
-      if (m.op === '+id') { // one more listener of the event queued last
-        const last = queue[queue.length - 1];
-        if (last && last.op === 'event') last.ids.push(m.id);
-        return;
-      }
       queue.push(m);
       if (queue.length === 1) queueMicrotask(flush);
     },

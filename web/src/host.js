@@ -11,8 +11,9 @@
 // engine-wide ids, routes replies and events back to the endpoint they
 // belong to, fixes the process identity of the peers an endpoint creates
 // (the page is the renderer; a frame is a 'renderer-frame' with a frame id
-// and isMainFrame false), and lets an endpoint answer only the requests it
-// received. Nothing of the engine (the token, the socket) crosses a port:
+// and isMainFrame false), and lets an endpoint name only its own clients
+// (so it answers only the requests they received: the engine checks that a
+// request is answered by the client it went to). Nothing of the engine (the token, the socket) crosses a port:
 // only engine ops in, and what the engine says about that endpoint's
 // clients out.
 //
@@ -41,13 +42,12 @@
 import * as codec from './codec.js';
 
 const GRANT_ATTR = 'data-ipcbus-grant';
-const MAX_OPEN_REQUESTS = 16384; // as the engine's table
 const MAX_WAITING_HELLOS = 4; // per frame, until it is granted
 const MAX_HELD_HELLOS = 64; // of the page and frames, until the host is configured
 const MAX_GRANT_TOKENS = 256; // grants of iframes not yet in the document
 
 // The engine ops a session may run; the port ops are the host's own.
-const SESSION_OPS = new Set(['connect', 'close', 'on', 'off', 'offAll', 'send', 'request', 'resolve', 'reject', 'postMessage']);
+const SESSION_OPS = new Set(['connect', 'close', 'listen', 'unlisten', 'send', 'request', 'resolve', 'reject', 'postMessage']);
 
 const portClass = typeof MessagePort !== 'undefined' ? MessagePort : null;
 const hasCloseEvent = !!portClass && 'onclose' in portClass.prototype;
@@ -117,7 +117,6 @@ class Host {
     this.pingLimit = options.pingLimit > 0 ? options.pingLimit : 5;
     this.clients = new Map(); // engine client id -> {ep, id}
     this.seqs = new Map(); // engine seq -> {ep, seq}
-    this.reqs = new Map(); // engine request handle -> endpoint
     this.ports = new Map(); // port handle -> {port, owner, bridged}
     this.endpoints = new Set();
     this.frames = new WeakMap(); // iframe element -> {id, granted, hellos}
@@ -204,11 +203,6 @@ class Host {
       case 'connect':
         out.process = { ...ep.process };
         if (!out.name) out.name = ep.name;
-        break;
-      case 'resolve':
-      case 'reject':
-        if (this.reqs.get(m.req) !== ep) return undefined; // not its request: nothing to answer
-        this.reqs.delete(m.req);
         break;
       case 'postMessage':
         return this.postMessage(ep, m, out);
@@ -299,7 +293,6 @@ class Host {
           return null;
         }
         if (m.ports) m.ports = this.eventPorts(m.ports, c.ep);
-        if (m.req !== undefined) this.openRequest(m.req, c.ep);
         m.client = c.id;
         c.ep.deliver(m);
         return c.ep;
@@ -333,11 +326,6 @@ class Host {
       }
     }
     return null;
-  }
-
-  openRequest(req, ep) {
-    if (this.reqs.size >= MAX_OPEN_REQUESTS) this.reqs.delete(this.reqs.keys().next().value);
-    this.reqs.set(req, ep);
   }
 
   // eventPorts turns the engine's port descriptions into MessagePorts: the
@@ -566,7 +554,6 @@ class Host {
       this.engine.post({ op: 'close', client: id });
     }
     for (const [seq, s] of this.seqs) if (s.ep === ep) this.seqs.delete(seq);
-    for (const [req, e] of this.reqs) if (e === ep) this.reqs.delete(req);
     if (!this.closeEvent) {
       // No close event tells the far side of the ports it held: close them.
       for (const [h, b] of this.ports) if (b.owner === ep) this.closeBridge(h);

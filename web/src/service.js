@@ -27,6 +27,8 @@
 // An ES module. Every export is public API: the preload, the page shim and
 // the Node entry add them all to their API.
 
+import { EventEmitter, registryOf } from './emitter.js';
+
 const IPCBUS_SERVICE_EVENT_START = 'service-event-start';
 const IPCBUS_SERVICE_EVENT_STOP = 'service-event-stop';
 const IPCBUS_SERVICE_WRAPPER_EVENT = 'service-wrapper-event';
@@ -50,121 +52,11 @@ function report(err) {
   queueMicrotask(() => { throw err; });
 }
 
-function checkListener(fn) {
-  if (typeof fn !== 'function') {
-    throw new TypeError(`ipcbus: the "listener" argument must be of type function, got ${typeof fn}`);
-  }
-}
-
-// --- EventEmitter: the part of Node's that services and proxies use ---
-
-const LISTENERS = Symbol('ipcbus.listeners');
-const MAX_LISTENERS = Symbol('ipcbus.maxListeners');
-
-// listenersOf returns the registry of an emitter, made on first use so
-// that a subclass that never called the constructor still works.
-function listenersOf(emitter) {
-  if (!Object.prototype.hasOwnProperty.call(emitter, LISTENERS)) {
-    Object.defineProperty(emitter, LISTENERS, { value: new Map() });
-  }
-  return emitter[LISTENERS];
-}
-
-// EventEmitter follows Node's: registration order, prepend, once removed
-// before its call, an emit calls the listeners registered when it began,
-// removeListener removes the last registration of the function, and
-// 'error' without listeners throws. A function, so that both
-// `class X extends EventEmitter` and `EventEmitter.call(this)` work.
-/** @constructor */
-function EventEmitter() {
-  listenersOf(this);
-}
-
-function addListener(emitter, event, fn, once, prepend) {
-  checkListener(fn);
-  const map = listenersOf(emitter);
-  let list = map.get(event);
-  if (!list) map.set(event, list = []);
-  const entry = { fn, once };
-  if (prepend) list.unshift(entry); else list.push(entry);
-  return emitter;
-}
-
-function dropEntry(emitter, event, entry) {
-  const map = listenersOf(emitter);
-  const list = map.get(event);
-  const i = list ? list.indexOf(entry) : -1;
-  if (i < 0) return;
-  list.splice(i, 1);
-  if (list.length === 0) map.delete(event);
-}
-
-Object.assign(EventEmitter.prototype, {
-  on(event, fn) { return addListener(this, event, fn, false, false); },
-  addListener(event, fn) { return addListener(this, event, fn, false, false); },
-  once(event, fn) { return addListener(this, event, fn, true, false); },
-  prependListener(event, fn) { return addListener(this, event, fn, false, true); },
-  prependOnceListener(event, fn) { return addListener(this, event, fn, true, true); },
-  removeListener(event, fn) {
-    checkListener(fn);
-    const list = listenersOf(this).get(event);
-    if (!list) return this;
-    for (let i = list.length - 1; i >= 0; i--) {
-      if (list[i].fn === fn) {
-        dropEntry(this, event, list[i]);
-        break;
-      }
-    }
-    return this;
-  },
-  off(event, fn) { return this.removeListener(event, fn); },
-  removeAllListeners(event) {
-    if (event === undefined) listenersOf(this).clear();
-    else listenersOf(this).delete(event);
-    return this;
-  },
-  emit(event, ...args) {
-    const list = listenersOf(this).get(event);
-    if (!list || list.length === 0) {
-      if (event === 'error') {
-        throw args[0] instanceof Error ? args[0] : new Error(`Unhandled error. (${String(args[0])})`);
-      }
-      return false;
-    }
-    for (const entry of list.slice()) {
-      if (entry.once) dropEntry(this, event, entry);
-      entry.fn.apply(this, args);
-    }
-    return true;
-  },
-  listenerCount(event) {
-    const list = listenersOf(this).get(event);
-    return list ? list.length : 0;
-  },
-  listeners(event) { return (listenersOf(this).get(event) || []).map((e) => e.fn); },
-  rawListeners(event) { return this.listeners(event); },
-  eventNames() { return [...listenersOf(this).keys()]; },
-  setMaxListeners(n) { this[MAX_LISTENERS] = n; return this; },
-  getMaxListeners() { return this[MAX_LISTENERS] === undefined ? 10 : this[MAX_LISTENERS]; },
-});
-for (const name of Object.keys(EventEmitter.prototype)) {
-  Object.defineProperty(EventEmitter.prototype, name, { enumerable: false });
-}
-
 // emitEach emits event on an emitter for the bus: as emit, but a listener
 // that throws is reported and the others still run, as with the client's
 // listeners.
 function emitEach(emitter, event, args) {
-  const list = listenersOf(emitter).get(event);
-  if (!list) return;
-  for (const entry of list.slice()) {
-    if (entry.once) dropEntry(emitter, event, entry);
-    try {
-      entry.fn.apply(emitter, args);
-    } catch (err) {
-      report(err);
-    }
-  }
+  registryOf(emitter).emit(emitter, event, args, report);
 }
 
 // The methods of Node's EventEmitter (and of ours): an outer instance
