@@ -25,26 +25,26 @@ var errBadArgs = errors.New("ipcbus: engine: a value must be one msgpack value i
 // map JavaScript posts. Absent fields are zero; has* tell the ones where
 // absent differs from zero.
 type op struct {
-	op         string
-	seq        float64
-	hasSeq     bool
-	client     int
-	name       string
-	process    bus.Process
-	timeout    float64 // ms; ≤ 0: none
-	channels   []string // connect: the channels the client listens to already
-	channel    string
-	to         bus.Target
-	args       []byte // the msgpack array of the arguments, checked
-	argsErr    error
-	req        int
-	value      []byte // one msgpack value (resolve), not yet checked
-	hasValue   bool
-	message    []byte // postMessage: one msgpack value; reject: the text
-	ports      []int
-	port       int
-	data       []byte
-	reconnect  reconnectSpec // connect: the reconnect options (status.go)
+	op        string
+	seq       float64
+	hasSeq    bool
+	client    int
+	name      string
+	process   bus.Process
+	timeout   float64  // ms; ≤ 0: none
+	channels  []string // connect: the channels the client listens to already
+	channel   string
+	to        bus.Target
+	args      []byte // the msgpack array of the arguments, checked
+	argsErr   error
+	req       int
+	value     []byte // one msgpack value (resolve), not yet checked
+	hasValue  bool
+	message   []byte // postMessage: one msgpack value; reject: the text
+	ports     []int
+	port      int
+	data      []byte
+	reconnect reconnectSpec // connect: the reconnect options (status.go)
 }
 
 // decodeOp decodes the msgpack map b. Byte fields alias b, which must be
