@@ -100,6 +100,15 @@ func (h *Hub) NATSClientURL() string {
 	return h.fed.srv.ClientURL()
 }
 
+// NATSConnectedURL returns the URL of the NATS server the hub is connected
+// to, or "" when it is not (or does not federate).
+func (h *Hub) NATSConnectedURL() string {
+	if h.fed == nil || h.fed.nc == nil {
+		return ""
+	}
+	return h.fed.nc.ConnectedUrl()
+}
+
 // start runs the embedded server, if any, and connects. A NATS deployment
 // that is down is not an error: the hub serves its local peers and joins
 // when it comes up.
@@ -107,6 +116,7 @@ func (f *federation) start() error {
 	opts := []nats.Option{
 		nats.Name(f.h.cfg.Name + " " + f.self),
 		nats.NoEcho(),
+		nats.DontRandomize(),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250 * time.Millisecond),
 		nats.RetryOnFailedConnect(true),

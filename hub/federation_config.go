@@ -13,8 +13,10 @@ import (
 // docs/federation.md): the hub keeps its local peers, and what crosses
 // hubs travels as NATS messages. The zero value: no federation.
 type NATSConfig struct {
-	// URLs are the NATS servers to join (nats://host:port); nats.go picks
-	// one and fails over to the others. Ignored when Embedded is set.
+	// URLs are the NATS servers to join (nats://host:port), tried in
+	// order (list the nearest first); the hub fails over to the others and
+	// to the cluster's nodes their servers tell of. Ignored when Embedded
+	// is set.
 	URLs []string
 	// CredsFile is a NATS credentials file (user JWT and nkey seed), as
 	// nats.UserCredentials takes it. Empty: no credentials.

@@ -367,3 +367,110 @@ func TestFederationExactlyOnce(t *testing.T) {
 	}
 	t.Logf("%d messages to %d listeners on 3 hubs in %v (%.0f msg/s sent)", total, len(clients), elapsed, total/elapsed.Seconds())
 }
+
+// TestFederationNATSNodeKilled kills the NATS node one hub is connected
+// to while another hub sends: the hub fails over to another node and its
+// listener hears the traffic again; the third hub, whose node lives, hears
+// every message exactly once.
+func TestFederationNATSNodeKilled(t *testing.T) {
+	const probe, marker = -2, -1
+	srvs := natsCluster(t, 3)
+	hubs := fedHubs(t, srvs)
+	ctx := fedCtx(t)
+	sender := hubtest.Dial(t, hubs[0], "sender", nil)
+	type counter struct {
+		mu     sync.Mutex
+		seen   map[int]int
+		probes int
+		marked bool
+	}
+	var cs [2]counter
+	for i, h := range hubs[1:] {
+		cs[i].seen = make(map[int]int)
+		c := hubtest.Dial(t, h, fmt.Sprintf("r%d", i+1), nil)
+		c.On("traffic", func(e *bus.Event) {
+			var n int
+			if e.Args(&n) != nil {
+				return
+			}
+			k := &cs[i]
+			k.mu.Lock()
+			defer k.mu.Unlock()
+			switch n {
+			case probe:
+				k.probes++
+			case marker:
+				k.marked = true
+			default:
+				k.seen[n]++
+			}
+		})
+	}
+	heard := func(i int, f func(k *counter) bool) bool {
+		cs[i].mu.Lock()
+		defer cs[i].mu.Unlock()
+		return f(&cs[i])
+	}
+	hubtest.Eventually(t, 10*time.Second, "both listeners reached", func() bool {
+		if err := sender.Send(ctx, "traffic", probe); err != nil {
+			t.Fatal(err)
+		}
+		return heard(0, func(k *counter) bool { return k.probes > 0 }) && heard(1, func(k *counter) bool { return k.probes > 0 })
+	})
+	victim := hubs[1].NATSConnectedURL()
+	if victim != srvs[1].ClientURL() {
+		t.Fatalf("hub 1 is on %s, not its first URL %s", victim, srvs[1].ClientURL())
+	}
+	n := 0
+	send := func(count int) {
+		for range count {
+			if err := sender.Send(ctx, "traffic", n); err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+	}
+	send(5000)
+	srvs[1].Shutdown()
+	hubtest.Eventually(t, 10*time.Second, "hub 1 on another node", func() bool {
+		send(10)
+		u := hubs[1].NATSConnectedURL()
+		return u != "" && u != victim
+	})
+	after := n
+	hubtest.Eventually(t, 10*time.Second, "hub 1's listener hearing traffic again", func() bool {
+		send(10)
+		return heard(0, func(k *counter) bool {
+			for m := range k.seen {
+				if m >= after {
+					return true
+				}
+			}
+			return false
+		})
+	})
+	send(5000)
+	hubtest.Eventually(t, 10*time.Second, "the markers", func() bool {
+		if err := sender.Send(ctx, "traffic", marker); err != nil {
+			t.Fatal(err)
+		}
+		return heard(0, func(k *counter) bool { return k.marked }) && heard(1, func(k *counter) bool { return k.marked })
+	})
+	heard(0, func(k *counter) bool {
+		for m, c := range k.seen {
+			if c != 1 {
+				t.Errorf("hub 1's listener got message %d %d times", m, c)
+			}
+		}
+		t.Logf("hub 1's listener (its node killed) heard %d of %d messages", len(k.seen), n)
+		return true
+	})
+	heard(1, func(k *counter) bool {
+		for m := range n {
+			if k.seen[m] != 1 {
+				t.Fatalf("hub 2's listener (its node alive) got message %d %d times", m, k.seen[m])
+			}
+		}
+		return true
+	})
+}
