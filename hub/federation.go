@@ -179,7 +179,8 @@ func (f *federation) startServer() (*server.Server, error) {
 		ServerName: fmt.Sprintf("%s-%d", f.h.cfg.Name, f.cfg.HubID),
 		NoLog:      true,
 		NoSigs:     true,
-		DontListen: f.cfg.ListenAddr == "",
+		Host:       "127.0.0.1",
+		Port:       -1, // nats-server's DontListen never gets ready with routes
 	}
 	if f.cfg.ListenAddr != "" {
 		o.Host, o.Port, _ = splitHostPort(f.cfg.ListenAddr)

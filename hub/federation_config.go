@@ -27,8 +27,8 @@ type NATSConfig struct {
 	// form a cluster with ClusterAddr and Routes.
 	Embedded bool
 	// ListenAddr is the embedded server's client listener (host:port; port
-	// 0 picks a free one), for other hubs to join with URLs. Empty: none,
-	// the server is reachable by its routes only.
+	// 0 picks a free one), for other hubs to join with URLs. Empty: a free
+	// loopback port, not advertised.
 	ListenAddr string
 	// ClusterAddr is the embedded server's route listener (host:port; port
 	// 0 picks a free one). Empty: no cluster.
