@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	commands["serve"] = command{"[--unix PATH] [--tcp H:P] [--ws H:P] [--token-file F] [--nats URL,... | --nats-embedded [--nats-cluster H:P --nats-routes URL,...]]", "run the hub until SIGINT or SIGTERM", runServe}
+	commands["serve"] = command{"[--unix PATH] [--tcp H:P] [--ws H:P] [--token-file F]", "run the hub until SIGINT or SIGTERM", runServe}
 }
 
 // stringList is a repeatable flag.
