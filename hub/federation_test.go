@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,7 +21,7 @@ import (
 
 // natsCluster starts n NATS servers on loopback, routed to each other,
 // and stops them at cleanup (after the hubs, started later).
-func natsCluster(t *testing.T, n int) []*server.Server {
+func natsCluster(t testing.TB, n int) []*server.Server {
 	t.Helper()
 	var srvs []*server.Server
 	for i := range n {
@@ -59,7 +60,7 @@ func natsCluster(t *testing.T, n int) []*server.Server {
 
 // fedHubs starts one hub per NATS server, each joining its own server
 // first (and the others to fail over to).
-func fedHubs(t *testing.T, srvs []*server.Server) []*hub.Hub {
+func fedHubs(t testing.TB, srvs []*server.Server) []*hub.Hub {
 	t.Helper()
 	var hubs []*hub.Hub
 	for i, s := range srvs {
@@ -77,7 +78,7 @@ func fedHubs(t *testing.T, srvs []*server.Server) []*hub.Hub {
 	return hubs
 }
 
-func fedCtx(t *testing.T) context.Context {
+func fedCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
@@ -100,7 +101,7 @@ func echo(c *bus.Client, channel string) {
 
 // awaitResponder retries a request on channel until some hub's listener
 // answers: interest takes a NATS round trip to reach the other hubs.
-func awaitResponder(t *testing.T, c *bus.Client, to bus.Target, channel string) {
+func awaitResponder(t testing.TB, c *bus.Client, to bus.Target, channel string) {
 	t.Helper()
 	ctx := fedCtx(t)
 	for {
@@ -473,4 +474,27 @@ func TestFederationNATSNodeKilled(t *testing.T) {
 		}
 		return true
 	})
+}
+
+// BenchmarkFederationRequest: a request from hub 0 answered on hub 1;
+// reports the p50 round trip.
+func BenchmarkFederationRequest(b *testing.B) {
+	hubs := fedHubs(b, natsCluster(b, 3))
+	ctx := fedCtx(b)
+	a := hubtest.Dial(b, hubs[0], "a", nil)
+	r := hubtest.Dial(b, hubs[1], "r", nil)
+	echo(r, "echo")
+	awaitResponder(b, a, bus.Target{}, "echo")
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		if _, err := a.Request(ctx, "echo", 1); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 }
