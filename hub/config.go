@@ -105,6 +105,9 @@ type Config struct {
 	// Default 1 s; negative: close every connection at once.
 	LameDuckWindow time.Duration
 
+	// NATS federates the hub with others (federation_config.go). Zero: none.
+	NATS NATSConfig
+
 	// Logger receives one line per connection event. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -178,6 +181,10 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	var err error
+	if c.NATS, err = c.NATS.withDefaults(); err != nil {
+		return c, err
 	}
 	if c.HandshakeTimeout < 0 || c.WriteTimeout < 0 || c.PingInterval < 0 || c.MaxPingsOut < 0 ||
 		c.MaxPeersPerConn < 0 || c.MaxSubscriptionsPerConn < 0 || c.MaxSubscriptionsPerPeer < 0 || c.MaxRequestsPerConn < 0 ||

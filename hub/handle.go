@@ -98,7 +98,7 @@ func (c *conn) onPeerAdd(f *wire.Frame) error {
 		info.Process.PID = c.credPID // a Unix peer's pid is the kernel's word
 	}
 	p := &peer{c: c, subs: make(map[string]struct{})}
-	p.info = wire.Peer{ID: c.h.nextPeer.Add(1), Name: info.Name, Process: info.Process}
+	p.info = wire.Peer{ID: c.h.newPeerID(), Name: info.Name, Process: info.Process}
 	p.raw = wire.AppendPeer(nil, p.info)
 	c.h.router.addPeer(p)
 	b, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindPeerAdded, ID: f.ID, Peer: p.info.ID, Body: p.raw})
@@ -208,6 +208,7 @@ func (c *conn) onSend(f *wire.Frame) error {
 	if tapped != nil {
 		h.tapMessage(tapped, wire.SpySend, p, reached, f.Channel, 0, f.Body)
 	}
+	h.fedSend(f, p.raw) // other hubs' listeners (ports stay on this hub)
 	if len(f.Ports) > 0 {
 		return h.deliverWithPorts(c, ds, f, p.raw)
 	}
@@ -313,7 +314,9 @@ func (c *conn) onRequest(f *wire.Frame) error {
 	h.router.mu.RLock()
 	r, ok := h.requests.add(c, f.ID, f.Channel, h.cfg.MaxRequestsPerConn)
 	var ds []delivery
+	remote := false
 	if ok {
+		remote = h.fedMark(r, f.Channel, f.To)
 		onPeer := func(q *peer) { h.requests.addResponder(r, q) }
 		if tapped != nil {
 			r.spy = &spyStart{from: p.info}
@@ -333,7 +336,10 @@ func (c *conn) onRequest(f *wire.Frame) error {
 		h.answer(&hubRequest{requester: c, clientID: f.ID, channel: f.Channel}, wire.StatusRefused, h.self, reason)
 		return nil
 	}
-	if len(ds) == 0 {
+	if remote {
+		h.fedRequest(r, f, p.raw)
+	}
+	if len(ds) == 0 && !remote {
 		if r := h.requests.settle(r.id); r != nil {
 			h.answer(r, wire.StatusNoListener, h.self, nil)
 		}

@@ -46,6 +46,7 @@ type Hub struct {
 	http     *http.Server // the WebSocket listener's server
 	self     []byte       // the hub's own peer, encoded, as the sender of its answers
 	bufs     *stream.Pool // large frames' read buffers (transport.go)
+	fed      *federation  // nil unless Config.NATS federates (federation.go)
 }
 
 // New validates cfg and returns a hub that is not yet listening.
@@ -67,6 +68,7 @@ func New(cfg Config) (*Hub, error) {
 	}
 	h.router.init()
 	h.requests.init()
+	h.initFederation()
 	h.metrics = newMetrics(h)
 	h.self = wire.AppendPeer(nil, wire.Peer{Name: cfg.Name, Process: wire.Process{Type: "hub", PID: os.Getpid()}})
 	return h, nil
@@ -113,6 +115,9 @@ func (h *Hub) listenLocked() error {
 		}
 		h.listeners["ws"] = h.guard("ws", l)
 		h.http = h.newHTTPServer(l.Addr().(*net.TCPAddr).Port)
+	}
+	if err := h.startFederation(); err != nil {
+		return err
 	}
 	return h.writeTokenFileLocked()
 }
@@ -214,6 +219,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		}()
 	}
 	closing.Wait()
+	h.stopFederation()
 	done := make(chan struct{})
 	go func() { h.wg.Wait(); close(done) }()
 	select {
@@ -246,6 +252,7 @@ func (h *Hub) Kill() {
 		}
 		c.omu.Unlock()
 	}
+	h.stopFederation()
 	for _, c := range conns {
 		c.t.Close()
 		c.signal()

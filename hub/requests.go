@@ -18,6 +18,12 @@ type hubRequest struct {
 	responders map[*peer]struct{}
 	start      time.Time // when it was made, for its latency
 	spy        *spyStart // set when spies were attached as it was made
+
+	// Federation (federation_requests.go), guarded by requests.mu: remote
+	// is set while another hub may still answer; fedReply is where the
+	// answer goes when the request came from another hub.
+	remote   uint8
+	fedReply string
 }
 
 // requests is the table of requests in flight.
@@ -111,7 +117,7 @@ func (t *requests) decline(id uint64, c *conn) (*hubRequest, bool) {
 			delete(p.responding, r.id)
 		}
 	}
-	if len(r.responders) > 0 {
+	if len(r.responders) > 0 || r.remote != 0 {
 		return nil, true
 	}
 	t.removeLocked(r)
@@ -135,7 +141,7 @@ func (t *requests) dropPeer(p *peer) []*hubRequest {
 	var orphans []*hubRequest
 	for _, r := range p.responding {
 		delete(r.responders, p)
-		if len(r.responders) == 0 {
+		if len(r.responders) == 0 && r.remote == 0 {
 			t.removeLocked(r)
 			orphans = append(orphans, r)
 		}
@@ -161,6 +167,10 @@ func (h *Hub) answer(r *hubRequest, status wire.Status, sender, body []byte) {
 // answerRef is answer with body in a pooled buffer, ref (when not nil),
 // which the queued frame holds a reference to.
 func (h *Hub) answerRef(r *hubRequest, status wire.Status, sender, body []byte, ref *stream.Buf) {
+	if r.fedReply != "" { // asked by another hub
+		h.fed.answer(r.fedReply, status, sender, body)
+		return
+	}
 	f := wire.Frame{Kind: wire.KindResponse, Channel: r.channel, ID: r.clientID, Code: uint16(status), Sender: sender}
 	b, _ := wire.AppendHeader(make([]byte, 0, 64+len(sender)), &f)
 	if len(body) == 0 {

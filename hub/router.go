@@ -38,6 +38,8 @@ type router struct {
 	mu       sync.RWMutex
 	channels map[string]*route
 	peers    map[uint64]*peer
+
+	onChannel func(channel string, listened bool) // first listener came, last one left (federation)
 }
 
 func (r *router) init() {
@@ -70,6 +72,9 @@ func (r *router) subscribe(p *peer, channel string, connLimit, peerLimit int) in
 	if rt == nil {
 		rt = &route{index: make(map[*conn]int)}
 		r.channels[channel] = rt
+		if r.onChannel != nil {
+			r.onChannel(channel, true)
+		}
 	}
 	i, ok := rt.index[p.c]
 	if !ok {
@@ -116,6 +121,9 @@ func (r *router) unsubscribeLocked(p *peer, channel string) {
 	delete(rt.index, p.c)
 	if len(rt.conns) == 0 {
 		delete(r.channels, channel)
+		if r.onChannel != nil {
+			r.onChannel(channel, false)
+		}
 	}
 }
 

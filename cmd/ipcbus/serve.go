@@ -67,6 +67,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 	lameDuck := fs.Duration("lame-duck", time.Second, "on SIGTERM, spread the closes (clients told to reconnect) over this window")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text (key=value) or json (one object a line)")
+	natsConfig := natsFlags(fs)
 	parentStdin := fs.Bool("parent-stdin", false, "stop when stdin ends: the parent that started the hub holds the other end of that pipe, so the hub never outlives it, even when it is killed")
 	rest, code, ok := parseFlags(fs, args, out)
 	if !ok {
@@ -127,6 +128,7 @@ func runServe(ctx context.Context, args []string, out io.Writer) int {
 		PingInterval:            *ping,
 		RefusalLogInterval:      *refusalLog,
 		LameDuckWindow:          *lameDuck,
+		NATS:                    natsConfig(),
 		Logger:                  logger,
 	}
 	if *web != "" {
@@ -213,6 +215,7 @@ func printHowToConnect(w io.Writer, h *hub.Hub, web bool) {
 	case f != "":
 		fmt.Fprintf(w, "The token is in %s (give it to clients with --token-file).\n", f)
 	}
+	printFederation(w, h)
 	self := selfName()
 	fmt.Fprintf(w, "Try: %s listen greeting   and, in another shell:   %s send greeting '\"hello\"'\n", self, self)
 }

@@ -1,0 +1,225 @@
+package hub
+
+import (
+	"encoding/binary"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/nats-io/nats.go"
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/ipcbus/ipcbus/shared/wire"
+)
+
+// What a NATS message between hubs carries, its first byte.
+const (
+	fedSend    = 'S' // a send: target, channel, sender, args
+	fedRequest = 'Q' // a request, answered on the message's reply subject
+	fedAnswer  = 'A' // an answer: status, sender, value
+)
+
+// fedMsg is a decoded message from another hub. Its byte slices point
+// into the NATS message, which nats.go does not reuse.
+type fedMsg struct {
+	kind    byte
+	to      wire.Target
+	channel string
+	status  wire.Status
+	sender  []byte
+	body    []byte
+}
+
+var errFedMsg = errors.New("federation: malformed message")
+
+// appendFedMsg encodes a send or request.
+func appendFedMsg(b []byte, kind byte, to wire.Target, channel string, sender, body []byte) []byte {
+	b = append(b, kind)
+	b = binary.AppendUvarint(b, to.Peer)
+	if to.Process != nil {
+		p, _ := msgpack.Marshal(to.Process)
+		b = binary.AppendUvarint(b, uint64(len(p)))
+		b = append(b, p...)
+	} else {
+		b = append(b, 0)
+	}
+	b = appendBytes(b, []byte(channel))
+	b = appendBytes(b, sender)
+	return append(b, body...)
+}
+
+// appendFedAnswer encodes an answer.
+func appendFedAnswer(b []byte, status wire.Status, sender, body []byte) []byte {
+	b = append(b, fedAnswer)
+	b = binary.AppendUvarint(b, uint64(status))
+	b = appendBytes(b, sender)
+	return append(b, body...)
+}
+
+func appendBytes(b, s []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// parseFedMsg decodes what appendFedMsg or appendFedAnswer encoded; what
+// another hub sends is checked as a client's frame would be.
+func parseFedMsg(b []byte) (fedMsg, error) {
+	var m fedMsg
+	if len(b) == 0 {
+		return m, errFedMsg
+	}
+	m.kind, b = b[0], b[1:]
+	var ok bool
+	switch m.kind {
+	case fedSend, fedRequest:
+		if m.to.Peer, b, ok = uvarint(b); !ok {
+			return m, errFedMsg
+		}
+		var proc []byte
+		if proc, b, ok = bytesField(b); !ok {
+			return m, errFedMsg
+		}
+		if len(proc) > 0 {
+			m.to.Process = new(wire.Process)
+			if msgpack.Unmarshal(proc, m.to.Process) != nil {
+				return m, errFedMsg
+			}
+		}
+		var ch []byte
+		if ch, b, ok = bytesField(b); !ok {
+			return m, errFedMsg
+		}
+		m.channel = string(ch)
+		if !wire.ValidChannel(m.channel) {
+			return m, errFedMsg
+		}
+	case fedAnswer:
+		var s uint64
+		if s, b, ok = uvarint(b); !ok || s > 0xffff {
+			return m, errFedMsg
+		}
+		m.status = wire.Status(s)
+	default:
+		return m, errFedMsg
+	}
+	if m.sender, b, ok = bytesField(b); !ok {
+		return m, errFedMsg
+	}
+	m.body = b
+	if m.kind != fedAnswer {
+		if err := checkArgs(&wire.Frame{Body: b}); err != nil {
+			return m, errFedMsg
+		}
+	}
+	return m, nil
+}
+
+func uvarint(b []byte) (uint64, []byte, bool) {
+	v, n := binary.Uvarint(b)
+	if n <= 0 {
+		return 0, b, false
+	}
+	return v, b[n:], true
+}
+
+func bytesField(b []byte) ([]byte, []byte, bool) {
+	n, b, ok := uvarint(b)
+	if !ok || n > uint64(len(b)) {
+		return nil, b, false
+	}
+	return b[:n], b[n:], true
+}
+
+// remoteHub returns the hub a peer id belongs to, when it is another one.
+func (f *federation) remoteHub(peer uint64) (uint64, bool) {
+	hub := peer >> 32
+	return hub, hub != 0 && hub != uint64(f.cfg.HubID)
+}
+
+// subject returns where a message to target goes to reach other hubs:
+// the channel's subject, or the subject of the hub a target peer is on;
+// false when no other hub can have it.
+func (f *federation) subject(channel string, to wire.Target) (string, bool) {
+	if !federated(channel) {
+		return "", false
+	}
+	if to.Peer != 0 {
+		hub, ok := f.remoteHub(to.Peer)
+		if !ok {
+			return "", false
+		}
+		return f.hubSubject(hub), true
+	}
+	return f.channelSubject(channel), true
+}
+
+// fedSend publishes a local send for the other hubs' listeners.
+func (h *Hub) fedSend(fr *wire.Frame, sender []byte) {
+	f := h.fed
+	if f == nil {
+		return
+	}
+	subject, ok := f.subject(fr.Channel, fr.To)
+	if !ok {
+		return
+	}
+	data := appendFedMsg(make([]byte, 0, 32+len(fr.Channel)+len(sender)+len(fr.Body)), fedSend, fr.To, fr.Channel, sender, fr.Body)
+	if err := f.nc.Publish(subject, data); err != nil {
+		h.log.Debug("federation: publish failed", "channel", fr.Channel, "err", err)
+	}
+}
+
+// onChannelMsg handles a message on a channel's subject.
+func (f *federation) onChannelMsg(m *nats.Msg) { f.onMsg(m) }
+
+// onHubMsg handles a message on the hub's own subjects: messages to its
+// peers (.m) and answers to its requests (.r.<id>).
+func (f *federation) onHubMsg(m *nats.Msg) {
+	rest := strings.TrimPrefix(m.Subject, f.self+".")
+	if rest == "m" {
+		f.onMsg(m)
+		return
+	}
+	idText, ok := strings.CutPrefix(rest, "r.")
+	id, err := strconv.ParseUint(idText, 10, 64)
+	if !ok || err != nil {
+		return
+	}
+	if len(m.Data) == 0 && m.Header.Get("Status") == "503" { // NATS: no one subscribes
+		f.remoteDone(id, wire.StatusNoListener, true)
+		return
+	}
+	msg, err := parseFedMsg(m.Data)
+	if err != nil || msg.kind != fedAnswer {
+		f.h.log.Debug("federation: bad answer dropped", "subject", m.Subject)
+		return
+	}
+	f.onAnswer(id, msg)
+}
+
+func (f *federation) onMsg(m *nats.Msg) {
+	msg, err := parseFedMsg(m.Data)
+	if err != nil {
+		f.h.log.Debug("federation: bad message dropped", "subject", m.Subject)
+		return
+	}
+	switch msg.kind {
+	case fedSend:
+		f.deliverSend(msg)
+	case fedRequest:
+		if m.Reply != "" {
+			f.deliverRequest(msg, m.Reply)
+		}
+	}
+}
+
+// deliverSend delivers another hub's send to the local listeners.
+func (f *federation) deliverSend(m fedMsg) {
+	h := f.h
+	h.stats.sends.Add(1)
+	var buf [8]delivery
+	h.router.mu.RLock()
+	ds := h.router.match(m.channel, m.to, buf[:0], nil)
+	h.router.mu.RUnlock()
+	h.deliver(ds, m.channel, 0, m.sender, m.body, nil)
+}

@@ -1,0 +1,150 @@
+package hub
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/ipcbus/ipcbus/shared/wire"
+)
+
+// Values of hubRequest.remote.
+const (
+	remoteAny = 1 // sent on a channel's subject: any hub may answer, or none
+	remoteOne = 2 // sent to one hub's peer: that hub's word is final
+)
+
+// fedMark records, before a local request is delivered, that other hubs
+// may answer it, and reports whether they may. The router's read lock is
+// held.
+func (h *Hub) fedMark(r *hubRequest, channel string, to wire.Target) bool {
+	f := h.fed
+	if f == nil {
+		return false
+	}
+	if _, ok := f.subject(channel, to); !ok {
+		return false
+	}
+	kind := uint8(remoteAny)
+	if to.Peer != 0 {
+		kind = remoteOne
+	}
+	h.requests.mu.Lock()
+	r.remote = kind
+	h.requests.mu.Unlock()
+	return true
+}
+
+// fedRequest publishes a local request to the other hubs, its answers to
+// come on the hub's subject for request r. When no hub subscribes, NATS
+// says so at once (no responders) and the request fails with no-listener
+// unless a local peer got it.
+func (h *Hub) fedRequest(r *hubRequest, fr *wire.Frame, sender []byte) {
+	f := h.fed
+	subject, _ := f.subject(fr.Channel, fr.To)
+	m := &nats.Msg{
+		Subject: subject,
+		Reply:   f.self + ".r." + strconv.FormatUint(r.id, 10),
+		Data:    appendFedMsg(make([]byte, 0, 32+len(fr.Channel)+len(sender)+len(fr.Body)), fedRequest, fr.To, fr.Channel, sender, fr.Body),
+	}
+	if err := f.nc.PublishMsg(m); err != nil {
+		h.log.Debug("federation: request publish failed", "channel", fr.Channel, "err", err)
+		f.remoteDone(r.id, wire.StatusNoListener, true)
+	}
+}
+
+// onAnswer settles request id with another hub's answer. A failure (its
+// responders left or declined) is final only when the request went to
+// that hub alone: on a channel, another hub may still answer.
+func (f *federation) onAnswer(id uint64, m fedMsg) {
+	if m.status != wire.StatusResolved && m.status != wire.StatusRejected {
+		f.remoteDone(id, m.status, false)
+		return
+	}
+	if r := f.h.requests.settle(id); r != nil {
+		f.h.answer(r, m.status, m.sender, m.body)
+	}
+}
+
+// remoteDone records that no other hub will answer request id (final, or
+// the hub its target peer is on said so) and fails it with status when no
+// local responder is left either.
+func (f *federation) remoteDone(id uint64, status wire.Status, final bool) {
+	t := &f.h.requests
+	t.mu.Lock()
+	r := t.byID[id]
+	if r == nil || r.remote == 0 || (!final && r.remote != remoteOne) {
+		t.mu.Unlock()
+		return
+	}
+	r.remote = 0
+	if len(r.responders) > 0 {
+		t.mu.Unlock()
+		return
+	}
+	t.removeLocked(r)
+	t.mu.Unlock()
+	f.h.answer(r, status, f.h.self, nil)
+}
+
+// deliverRequest delivers another hub's request to the local listeners,
+// as a request of the hub's pseudo connection whose answer goes to reply.
+func (f *federation) deliverRequest(m fedMsg, reply string) {
+	h := f.h
+	var buf [8]delivery
+	h.router.mu.RLock()
+	r, ok := h.requests.add(f.remote, f.nextRemote.Add(1), m.channel, h.cfg.MaxRequestsPerConn)
+	var ds []delivery
+	if ok {
+		h.requests.mu.Lock()
+		r.fedReply = reply
+		h.requests.mu.Unlock()
+		ds = h.router.match(m.channel, m.to, buf[:0], func(q *peer) { h.requests.addResponder(r, q) })
+	}
+	h.router.mu.RUnlock()
+	if !ok {
+		reason := wire.AppendStr(nil, fmt.Sprintf("too many requests from other hubs in flight (limit %d)", h.cfg.MaxRequestsPerConn))
+		f.answer(reply, wire.StatusRefused, h.self, reason)
+		return
+	}
+	if len(ds) == 0 {
+		if r := h.requests.settle(r.id); r != nil {
+			h.answer(r, wire.StatusNoListener, h.self, nil)
+		}
+		return
+	}
+	h.deliver(ds, m.channel, r.id, m.sender, m.body, nil)
+}
+
+// answer sends an answer to another hub's request.
+func (f *federation) answer(reply string, status wire.Status, sender, body []byte) {
+	data := appendFedAnswer(make([]byte, 0, 16+len(sender)+len(body)), status, sender, body)
+	if err := f.nc.Publish(reply, data); err != nil {
+		f.h.log.Debug("federation: answer publish failed", "err", err)
+	}
+}
+
+// initFederation sets the federation up from the config (at New).
+func (h *Hub) initFederation() {
+	h.fed = newFederation(h, h.cfg.NATS)
+	if h.fed != nil {
+		h.router.onChannel = h.fed.interest
+	}
+}
+
+// startFederation joins NATS (at Listen). h.mu is held.
+func (h *Hub) startFederation() error {
+	if h.fed == nil {
+		return nil
+	}
+	return h.fed.start()
+}
+
+// stopFederation leaves NATS (at Shutdown, once the connections closed,
+// and at Kill).
+func (h *Hub) stopFederation() {
+	if h.fed != nil {
+		h.fed.stopOnce.Do(h.fed.stop)
+	}
+}
