@@ -219,7 +219,7 @@ func (f *federation) deliverSend(m fedMsg) {
 	h.stats.sends.Add(1)
 	var buf [8]delivery
 	h.router.mu.RLock()
-	ds := h.router.match(m.channel, m.to, buf[:0], nil)
+	ds := h.router.match(m.channel, m.to, len(m.body), buf[:0], nil)
 	h.router.mu.RUnlock()
 	h.deliver(ds, m.channel, 0, m.sender, m.body, nil)
 }

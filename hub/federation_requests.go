@@ -100,7 +100,7 @@ func (f *federation) deliverRequest(m fedMsg, reply string) {
 		h.requests.mu.Lock()
 		r.fedReply = reply
 		h.requests.mu.Unlock()
-		ds = h.router.match(m.channel, m.to, buf[:0], func(q *peer) { h.requests.addResponder(r, q) })
+		ds = h.router.match(m.channel, m.to, len(m.body), buf[:0], func(q *peer) { h.requests.addResponder(r, q) })
 	}
 	h.router.mu.RUnlock()
 	if !ok {
