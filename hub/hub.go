@@ -46,6 +46,8 @@ type Hub struct {
 	http     *http.Server // the WebSocket listener's server
 	self     []byte       // the hub's own peer, encoded, as the sender of its answers
 	bufs     *stream.Pool // large frames' read buffers (transport.go)
+	park     *parker      // idle connections (park_linux.go); nil: not parked
+	parkOnce sync.Once
 }
 
 // New validates cfg and returns a hub that is not yet listening.
