@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/ipcbus/ipcbus/shared/stream"
@@ -21,7 +23,11 @@ const (
 )
 
 // conn is one client connection: a reader goroutine that parses and routes
-// frames, a writer goroutine that sends the outbound queue.
+// frames, and a writer goroutine that sends the outbound queue. Neither
+// lives while the connection is idle: the writer runs while there is
+// something to write, and the reader of a Unix or TCP connection that read
+// nothing for parkAfter ends, its connection parked (park_linux.go), until
+// bytes arrive.
 type conn struct {
 	h      *Hub
 	id     uint64
@@ -58,15 +64,18 @@ type conn struct {
 	state      int
 	code       wire.CloseCode
 	reason     string
-	wake       chan struct{}
+	writing    bool // a writer goroutine runs
 
 	// Traffic, for metrics and state: frames and bytes read (by the reader)
 	// and written (by the writer).
 	framesIn, bytesIn, framesOut, bytesOut atomic.Uint64
 
-	dec      wire.Decoder // the reader's
-	inBuf    *stream.Buf  // the reader's: the pooled buffer of the frame being handled, if recyclable
-	lastRead atomic.Int64 // unix nanoseconds of the last frame read
+	dec      wire.Decoder    // the reader's
+	st       *stream.Conn    // t, when it is a stream
+	raw      syscall.RawConn // the reader's: st's socket, while it may be parked; else nil
+	polled   bool            // the reader's: raw is registered with the parker
+	inBuf    *stream.Buf     // the reader's: the pooled buffer of the frame being handled, if recyclable
+	lastRead atomic.Int64    // unix nanoseconds of the last frame read
 	pingsOut atomic.Int32
 }
 
@@ -86,7 +95,6 @@ func (h *Hub) serveConn(kind, remote string, t transport, pid int, refusal *wire
 		peers:   make(map[uint64]*peer),
 		asked:   make(map[uint64]uint64),
 		ports:   make(map[uint64]*relay),
-		wake:    make(chan struct{}, 1),
 	}
 	c.lastRead.Store(time.Now().UnixNano())
 	h.mu.Lock()
@@ -95,9 +103,23 @@ func (h *Hub) serveConn(kind, remote string, t transport, pid int, refusal *wire
 		t.Close()
 		return
 	}
+	h.parkOnce.Do(func() {
+		if h.park = newParker(); h.park != nil {
+			h.goTrackedLocked(func() { h.park.loop(h.quit) })
+		}
+	})
+	if st, ok := t.(*stream.Conn); ok {
+		c.st = st
+		if h.park != nil {
+			c.raw = st.Raw()
+		}
+	}
 	h.conns[c] = struct{}{}
-	h.goTrackedLocked(c.writeLoop)
-	h.goTrackedLocked(c.readLoop)
+	// The connection counts as one of the hub's goroutines from here to
+	// the end of its teardown, whichever goroutine reads it: its reader
+	// and writer may start and end meanwhile.
+	h.wg.Add(1)
+	go c.readLoop()
 }
 
 // enqueue queues a frame for the writer. A connection whose queue would
@@ -118,9 +140,33 @@ func (c *conn) enqueue(frame wire.OutFrame) (stall chan struct{}) {
 	c.queue = append(c.queue, frame)
 	c.pending += frame.Len()
 	stall = c.stalledLocked()
+	start := c.wantWriterLocked()
 	c.omu.Unlock()
-	c.signal()
+	if start {
+		c.startWriter()
+	}
 	return stall
+}
+
+// wantWriterLocked reports whether a writer is to be started for what was
+// queued, and marks it running. c.omu is held.
+func (c *conn) wantWriterLocked() bool {
+	if c.writing {
+		return false
+	}
+	c.writing = true
+	return true
+}
+
+// startWriter starts the writer, which ends once the queue is empty. The
+// connection is the hub's (h.wg) until its teardown ends, and a writer is
+// only started before then.
+func (c *conn) startWriter() {
+	c.h.wg.Add(1)
+	go func() {
+		defer c.h.wg.Done()
+		c.writeLoop()
+	}()
 }
 
 // Stalling: a connection whose queue passes three quarters of its limit
@@ -170,10 +216,11 @@ func (c *conn) drainedLocked() {
 	}
 }
 
+// signal tells the connection's goroutines that its transport was closed:
+// a parked reader resumes, to find it so (a writer finds it by itself).
 func (c *conn) signal() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
+	if c.h.park != nil {
+		c.h.park.unpark(c)
 	}
 }
 
@@ -199,12 +246,16 @@ func (c *conn) closeWith(code wire.CloseCode, reason string) {
 	body := wire.AppendStr(nil, reason)
 	f, _ := wire.Append(nil, &wire.Frame{Kind: wire.KindClose, Code: uint16(code), Body: body})
 	c.queue = append(c.queue, wire.OutFrame{Head: f})
+	start := c.wantWriterLocked()
 	c.omu.Unlock()
-	c.signal()
+	if start {
+		c.startWriter()
+	}
 	if code == wire.CloseSlowConsumer {
-		// Off the bus at once, not when the reader stops. The writer is
-		// alive (the state was open), so the hub's goroutine count is not
-		// 0 and may grow without h.mu, which the caller may hold.
+		// Off the bus at once, not when the reader stops. The connection
+		// is not torn down (the state was open), so the hub's goroutine
+		// count is not 0 and may grow without h.mu, which the caller may
+		// hold.
 		c.h.wg.Add(1)
 		go func() {
 			defer c.h.wg.Done()
@@ -243,53 +294,56 @@ func (c *conn) abort() {
 	c.signal()
 }
 
+// writeLoop writes what is queued until the queue is empty, then ends (an
+// idle connection has no writer); after a close frame it closes the
+// transport.
 func (c *conn) writeLoop() {
 	var spare []wire.OutFrame
-	for range c.wake {
+	for {
 		c.omu.Lock()
 		batch, state := c.queue, c.state
-		c.queue = spare[:0]
-		c.omu.Unlock()
-		if state == connClosed {
+		if state == connClosed || len(batch) == 0 {
+			c.writing = false
+			c.queue = nil // an idle connection holds no queue
+			c.omu.Unlock()
+			if state == connClosing {
+				c.abort()
+			}
 			return
 		}
+		c.queue = spare[:0]
+		c.omu.Unlock()
 		// The two slices swap roles each round: what was written becomes
 		// the queue to fill next.
 		spare = batch
-		if len(batch) > 0 {
-			n := 0
-			for _, f := range batch {
-				n += f.Len()
-			}
-			err := c.t.WriteFrames(batch)
-			for _, f := range batch {
-				if f.Ref != nil {
-					f.Ref.Release()
-				}
-			}
-			if err == nil {
-				c.framesOut.Add(uint64(len(batch)))
-				c.bytesOut.Add(uint64(n))
-			}
-			clear(batch)
-			c.omu.Lock()
-			c.pending -= n
-			c.drainedLocked()
-			c.omu.Unlock()
-			if err != nil {
-				var ne net.Error
-				if errors.As(err, &ne) && ne.Timeout() {
-					c.h.stats.countClose(wire.CloseSlowConsumer)
-					c.setReason(wire.CloseSlowConsumer, "write timed out")
-				}
-				c.abort()
-				return
+		n := 0
+		for _, f := range batch {
+			n += f.Len()
+		}
+		err := c.t.WriteFrames(batch)
+		for _, f := range batch {
+			if f.Ref != nil {
+				f.Ref.Release()
 			}
 		}
+		if err == nil {
+			c.framesOut.Add(uint64(len(batch)))
+			c.bytesOut.Add(uint64(n))
+		}
+		clear(batch)
 		c.omu.Lock()
-		done := c.state == connClosing && len(c.queue) == 0
+		c.pending -= n
+		c.drainedLocked()
 		c.omu.Unlock()
-		if done {
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				c.h.stats.countClose(wire.CloseSlowConsumer)
+				c.setReason(wire.CloseSlowConsumer, "write timed out")
+			}
+			c.omu.Lock()
+			c.writing = false
+			c.omu.Unlock()
 			c.abort()
 			return
 		}
@@ -308,11 +362,56 @@ func (c *conn) setReason(code wire.CloseCode, reason string) {
 func (c *conn) readLoop() {
 	err := c.greet()
 	if err == nil {
-		// Called from here, not from greet: an idle connection's reader
-		// stack stays as shallow as it can (stacks grow by doubling).
 		err = c.readFrames()
 	}
+	if err == errParked {
+		return // resume reads on
+	}
 	c.teardown(err)
+}
+
+// resume is the reader of a parked connection that is readable or closed.
+func (c *conn) resume() {
+	if err := c.readFrames(); err != errParked {
+		c.teardown(err)
+	}
+}
+
+// parkAfter is how long a Unix or TCP connection reads nothing before it
+// is parked: its reader ends and the parker starts another when bytes
+// arrive (see park_linux.go), so that an idle connection holds no
+// goroutine and no buffers.
+const parkAfter = 100 * time.Millisecond
+
+// errParked ends a reader whose connection was parked.
+var errParked = errors.New("parked")
+
+// quiet is called when the reader's deadline passed: it reports whether
+// the connection read nothing for parkAfter, else moves the deadline to
+// parkAfter after the last frame read.
+func (c *conn) quiet() bool {
+	last := time.Unix(0, c.lastRead.Load())
+	if time.Since(last) < parkAfter {
+		c.st.SetReadDeadline(last.Add(parkAfter))
+		return false
+	}
+	return true
+}
+
+// park parks the connection unless bytes arrived or it cannot be parked
+// (then its reads wait as usual, with no deadline). It reports whether
+// it was parked, after which the reader may touch the connection no more.
+func (c *conn) park() bool {
+	c.st.SetReadDeadline(time.Time{}) // else the raw read fails at once
+	if c.st.ReadReady() {
+		c.st.SetReadDeadline(time.Now().Add(parkAfter))
+		return false
+	}
+	if c.h.park.park(c) {
+		return true
+	}
+	c.raw = nil
+	return false
 }
 
 // greet refuses the connection when it was refused at accept or when too
@@ -340,9 +439,18 @@ func (c *conn) greet() error {
 }
 
 func (c *conn) readFrames() error {
+	if c.raw != nil {
+		c.st.SetReadDeadline(time.Now().Add(parkAfter))
+	}
 	for {
 		b, err := c.readFrame()
 		if err != nil {
+			if c.raw != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+				if c.quiet() && c.park() {
+					return errParked
+				}
+				continue
+			}
 			return err
 		}
 		c.lastRead.Store(time.Now().UnixNano())
@@ -465,6 +573,7 @@ func (c *conn) checkAlive(now time.Time, interval time.Duration, maxOut int) {
 // teardown runs once the reader stops: the connection's peers leave the
 // router, its requests are dropped, and one line is logged.
 func (c *conn) teardown(err error) {
+	defer c.h.wg.Done() // the connection's count, from serveConn
 	c.closeWith(wire.CloseNormal, "")
 	c.h.router.mu.RLock()
 	peers := c.cutPeers

@@ -47,6 +47,8 @@ type Hub struct {
 	self     []byte       // the hub's own peer, encoded, as the sender of its answers
 	bufs     *stream.Pool // large frames' read buffers (transport.go)
 	fed      *federation  // nil unless Config.NATS federates (federation.go)
+	park     *parker      // idle connections (park_linux.go); nil: not parked
+	parkOnce sync.Once
 }
 
 // New validates cfg and returns a hub that is not yet listening.

@@ -27,7 +27,7 @@ func benchHub(b *testing.B) *Hub {
 }
 
 func benchConn(h *Hub) *conn {
-	return &conn{h: h, id: h.nextConn.Add(1), t: nullTransport{}, peers: map[uint64]*peer{}, asked: map[uint64]uint64{}, wake: make(chan struct{}, 1)}
+	return &conn{h: h, id: h.nextConn.Add(1), t: nullTransport{}, peers: map[uint64]*peer{}, asked: map[uint64]uint64{}, writing: true} // writing: no writer is started
 }
 
 func benchPeer(h *Hub, c *conn) *peer {

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"net"
+	"syscall"
 
 	"github.com/ipcbus/ipcbus/shared/stream"
 	"github.com/ipcbus/ipcbus/shared/wire"
@@ -19,6 +20,14 @@ type transport interface {
 func newStreamTransport(nc net.Conn, cfg Config, pool *stream.Pool) transport {
 	t := stream.New(nc, cfg.MaxHelloBytes, cfg.WriteTimeout)
 	t.SetPool(pool)
+	if gc, ok := nc.(*guardedConn); ok {
+		nc = gc.Conn
+	}
+	if sc, ok := nc.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			t.SetRaw(rc) // for parking (conn.park)
+		}
+	}
 	return t
 }
 

@@ -1,11 +1,13 @@
 package hub
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -51,7 +53,21 @@ func (h *Hub) newHTTPServer(port int) *http.Server {
 		IdleTimeout:       h.cfg.HandshakeTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          log.New(io.Discard, "", 0),
+		ConnContext:       withCorkConn,
 	}
+}
+
+// corkKey is the request context's key of the CorkConn under the request's
+// connection (the listener's connections are wrapped in one).
+type corkKey struct{}
+
+func withCorkConn(ctx context.Context, nc net.Conn) context.Context {
+	if pc, ok := nc.(*wsPortConn); ok {
+		if cc, ok := pc.Conn.(*stream.CorkConn); ok {
+			return context.WithValue(ctx, corkKey{}, cc)
+		}
+	}
+	return ctx
 }
 
 // originAllowed reports whether a browser page of origin may connect.
@@ -93,7 +109,11 @@ func (h *Hub) serveWS(w http.ResponseWriter, r *http.Request) {
 		h.refusals.add("ws", "upgrade failed")
 		return
 	}
-	h.serveConn("ws", r.RemoteAddr, stream.NewWS(ws, h.cfg.MaxHelloBytes, h.cfg.WriteTimeout), 0, nil)
+	t := stream.NewWS(ws, h.cfg.MaxHelloBytes, h.cfg.WriteTimeout)
+	if cc, ok := r.Context().Value(corkKey{}).(*stream.CorkConn); ok {
+		t.SetCork(cc) // a batch of frames is one write
+	}
+	h.serveConn("ws", r.RemoteAddr, t, 0, nil)
 }
 
 func subprotocols(r *http.Request) []string {

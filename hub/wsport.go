@@ -25,7 +25,7 @@ func (l wsPortListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &wsPortConn{Conn: nc, h: l.h}, nil
+	return &wsPortConn{Conn: stream.NewCorkConn(nc), h: l.h}, nil
 }
 
 // wsPortConn answers at once a connection whose first byte is 0, which no

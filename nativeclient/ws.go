@@ -19,13 +19,14 @@ var ErrForbidden = errors.New("ipcbus: the hub refused the upgrade (403): bad to
 // dialWS opens a WebSocket to a hub, for native clients that reach it
 // through its WebSocket listener.
 func dialWS(ctx context.Context, url string) (bus.Transport, error) {
-	ws, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{wire.Subprotocol}})
+	// The engine raises the read limit to the hub's once welcomed.
+	t, resp, err := stream.DialWS(ctx, url, &websocket.DialOptions{Subprotocols: []string{wire.Subprotocol}},
+		wire.DefaultMaxFrameBytes+wire.FrameOverheadBytes, writeTimeout)
 	if err != nil {
 		if resp != nil && resp.StatusCode == http.StatusForbidden {
 			return nil, ErrForbidden
 		}
 		return nil, fmt.Errorf("websocket: %w", err)
 	}
-	// The engine raises the read limit to the hub's once welcomed.
-	return stream.NewWS(ws, wire.DefaultMaxFrameBytes+wire.FrameOverheadBytes, writeTimeout), nil
+	return t, nil
 }

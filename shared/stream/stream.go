@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ipcbus/ipcbus/shared/wire"
@@ -19,31 +21,63 @@ import (
 const (
 	// A connection reads into slabs: each frame read is a slice of one, and
 	// a slab is never written again once a frame is returned from it, so
-	// frames are the reader's to keep. Slabs and write buffers start at
-	// minBuffer bytes and double while a connection is busy, up to
-	// maxBuffer, so that an idle connection costs little. A frame larger
-	// than maxBuffer gets a slab of its own size.
+	// frames are the reader's to keep. Slabs start at minBuffer bytes and
+	// double while a connection is busy, up to maxBuffer, so that an idle
+	// connection costs little. A frame larger than maxBuffer gets a slab of
+	// its own size.
 	minBuffer = 512
 	maxBuffer = 64 << 10
 	// coalesceMax: frames up to this size are copied into one write
 	// buffer; larger ones are written from where they are (writev).
 	coalesceMax = 16 << 10
-	// Up to keepChunks write buffers are kept between batches.
+	// Up to keepChunks write buffers (from chunkPools, sized to the batch
+	// up to maxBuffer, given back after each WriteFrames: an idle
+	// connection holds none) are used by one WriteFrames before what they
+	// gather is written.
 	keepChunks = 4
 )
+
+// chunkPools[i] holds write buffers of minBuffer<<(2*i) bytes, 512 B to
+// 128 KiB: a batch gets the smallest that holds its small frames.
+var chunkPools [5]sync.Pool
+
+// chunkClass returns the class of the write buffer for n bytes.
+func chunkClass(n int) int {
+	i := 0
+	for i < len(chunkPools)-1 && minBuffer<<(2*i) < min(n, maxBuffer) {
+		i++
+	}
+	return i
+}
+
+func getChunk(class int) *[]byte {
+	if b, _ := chunkPools[class].Get().(*[]byte); b != nil {
+		return b
+	}
+	b := make([]byte, 0, minBuffer<<(2*class))
+	return &b
+}
+
+func putChunk(b *[]byte) {
+	class := chunkClass(cap(*b))
+	if minBuffer<<(2*class) == cap(*b) {
+		*b = (*b)[:0]
+		chunkPools[class].Put(b)
+	}
+}
 
 // Conn reads and writes whole frames on a net.Conn. ReadFrame and
 // WriteFrames may be called concurrently with each other, each from one
 // goroutine at a time.
 type Conn struct {
 	nc           net.Conn
-	slab         []byte // the read slab: [r:w] is read and not yet returned
+	raw          syscall.RawConn // nc's, for ReadReady; nil: none
+	slab         []byte          // the read slab: [r:w] is read and not yet returned
 	r, w         int
 	busy         bool // the last read filled the room it was given
 	maxFrame     int
 	writeTimeout time.Duration
-	chunks       [][]byte // write buffers kept for the next batches
-	chunkSize    int      // size of new write buffers
+	chunks       []*[]byte // the write buffers of the WriteFrames in progress
 	bufs         net.Buffers
 	pool         *Pool  // large frames are read into its buffers; nil: fresh memory
 	slabBuf      *Buf   // the pool's buffer the slab is, if it is one
@@ -54,7 +88,58 @@ type Conn struct {
 // New wraps nc. maxFrame bounds the frames read; writeTimeout, when
 // positive, bounds each WriteFrames call.
 func New(nc net.Conn, maxFrame int, writeTimeout time.Duration) *Conn {
-	return &Conn{nc: nc, maxFrame: maxFrame, writeTimeout: writeTimeout, chunkSize: minBuffer}
+	return &Conn{nc: nc, maxFrame: maxFrame, writeTimeout: writeTimeout}
+}
+
+// SetRaw gives the connection the raw connection under nc (whose reads
+// must be nc's), for ReadReady.
+func (c *Conn) SetRaw(rc syscall.RawConn) { c.raw = rc }
+
+// Raw returns the raw connection given to SetRaw, or nil.
+func (c *Conn) Raw() syscall.RawConn { return c.raw }
+
+// SetReadDeadline sets the deadline of the reads of ReadFrame: one that
+// passes returns an error whose Timeout is true, and ReadFrame may be
+// called again, to go on where it was.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
+
+// HasFrame says whether a whole frame is read and not yet returned, which
+// ReadFrame then returns without reading.
+func (c *Conn) HasFrame() bool {
+	if c.w-c.r < wire.FrameHeaderLen {
+		return false
+	}
+	n := int64(binary.BigEndian.Uint32(c.slab[c.r:]))
+	return int64(c.w-c.r) >= wire.FrameHeaderLen+n
+}
+
+// ReadReady reads, without waiting, what the socket holds, and says
+// whether anything is read and not yet returned, or an error or the end
+// of the stream waits for ReadFrame to return. When it reports false it
+// has let go of its read slab: an idle connection holds no read memory.
+// Without a raw connection (SetRaw) it reports true.
+func (c *Conn) ReadReady() bool {
+	if c.raw == nil || c.w > c.r {
+		return true
+	}
+	if len(c.slab)-c.w < minBuffer/4 {
+		c.slab, c.r, c.w, c.slabBuf = nil, 0, 0, nil
+	}
+	if c.slab == nil {
+		if len(c.spare) >= minBuffer {
+			c.slab, c.spare = c.spare, nil
+		} else {
+			c.slab = make([]byte, minBuffer)
+		}
+	}
+	n, ok := readNow(c.raw, c.slab[c.w:])
+	if ok {
+		c.w += n
+		return true // bytes, the end of the stream (0) or an error, for ReadFrame's read
+	}
+	// Nothing waits: hold no memory while idle.
+	c.slab, c.r, c.w, c.spare, c.slabBuf = nil, 0, 0, nil, nil
+	return false
 }
 
 // SetMaxFrame changes the largest frame ReadFrame accepts.
@@ -176,8 +261,15 @@ func (c *Conn) WriteFrames(frames []wire.OutFrame) error {
 		}
 		start = len(buf)
 	}
-	// next returns an empty write buffer. When every kept buffer is in use,
-	// what is gathered is written first so that they can be reused.
+	want := 0 // the bytes the small frames of the batch take
+	for _, f := range frames {
+		if n := f.Len(); n <= coalesceMax {
+			want += 4 + n
+		}
+	}
+	class := chunkClass(want)
+	// next returns an empty write buffer. When every buffer in use is
+	// full, what is gathered is written first so that they can be reused.
 	next := func() []byte {
 		if used == keepChunks && err == nil {
 			all := bufs
@@ -185,17 +277,12 @@ func (c *Conn) WriteFrames(frames []wire.OutFrame) error {
 			clear(bufs)
 			bufs, used = bufs[:0], 0
 		}
-		if used == 1 && c.chunkSize < maxBuffer {
-			c.chunkSize = min(2*c.chunkSize, maxBuffer) // a busy connection: larger buffers
-		}
 		if used == len(c.chunks) {
-			c.chunks = append(c.chunks, nil)
-		}
-		if cap(c.chunks[used]) < c.chunkSize {
-			c.chunks[used] = make([]byte, 0, c.chunkSize)
+			c.chunks = append(c.chunks, getChunk(class))
+			class = chunkClass(maxBuffer) // a batch that fills one
 		}
 		used++
-		return c.chunks[used-1][:0]
+		return (*c.chunks[used-1])[:0]
 	}
 	buf = next()
 	for _, f := range frames {
@@ -222,6 +309,11 @@ func (c *Conn) WriteFrames(frames []wire.OutFrame) error {
 	}
 	clear(bufs)
 	c.bufs = bufs[:0]
+	for i, b := range c.chunks {
+		putChunk(b)
+		c.chunks[i] = nil
+	}
+	c.chunks = c.chunks[:0]
 	return err
 }
 

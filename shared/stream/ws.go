@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -24,6 +27,9 @@ import (
 type WS struct {
 	ws           *websocket.Conn
 	writeTimeout time.Duration
+	cork         *CorkConn // the connection under ws, if it is one: see SetCork
+	slab         []byte    // the reader's: messages are read into [..w]
+	w            int
 }
 
 // NewWS wraps ws, reading frames up to maxFrame bytes; writeTimeout, when
@@ -33,6 +39,41 @@ func NewWS(ws *websocket.Conn, maxFrame int, writeTimeout time.Duration) *WS {
 	return &WS{ws: ws, writeTimeout: writeTimeout}
 }
 
+// DialWS opens a WebSocket to url as websocket.Dial does (opts may be
+// nil), over a connection that WriteFrames corks (see SetCork), and wraps
+// it as NewWS does.
+func DialWS(ctx context.Context, url string, opts *websocket.DialOptions, maxFrame int, writeTimeout time.Duration) (*WS, *http.Response, error) {
+	var o websocket.DialOptions
+	if opts != nil {
+		o = *opts
+	}
+	var cc atomic.Pointer[CorkConn]
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	dial := (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		nc, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		c := NewCorkConn(nc)
+		cc.Store(c)
+		return c, nil
+	}
+	o.HTTPClient = &http.Client{Transport: tr}
+	ws, resp, err := websocket.Dial(ctx, url, &o)
+	if err != nil {
+		return nil, resp, err
+	}
+	t := NewWS(ws, maxFrame, writeTimeout)
+	t.SetCork(cc.Load())
+	return t, resp, nil
+}
+
+// SetCork says that c is the connection under the WebSocket: WriteFrames
+// then corks it around each batch, so that a batch of messages is one
+// write rather than one per message.
+func (t *WS) SetCork(c *CorkConn) { t.cork = c }
+
 // SetMaxFrame changes the largest frame ReadFrame accepts.
 func (t *WS) SetMaxFrame(n int) { t.ws.SetReadLimit(int64(n)) }
 
@@ -41,28 +82,77 @@ func (t *WS) SetMaxFrame(n int) { t.ws.SetReadLimit(int64(n)) }
 // text message one wrapping wire.ErrMalformed, a close with status normal
 // or going away io.EOF.
 func (t *WS) ReadFrame() ([]byte, error) {
-	typ, b, err := t.ws.Read(context.Background())
+	typ, r, err := t.ws.Reader(context.Background())
 	if err != nil {
-		if errors.Is(err, websocket.ErrMessageTooBig) {
-			return nil, fmt.Errorf("%w: %v", wire.ErrFrameTooLarge, err)
-		}
-		switch websocket.CloseStatus(err) {
-		case websocket.StatusNormalClosure, websocket.StatusGoingAway:
-			// The other side closed as a socket does at its end (a tab
-			// closed, a page left): io.EOF, as on a stream.
-			return nil, io.EOF
-		}
-		return nil, err
+		return nil, readErr(err)
 	}
 	if typ != websocket.MessageBinary {
 		return nil, fmt.Errorf("%w: text message", wire.ErrMalformed)
 	}
-	return b, nil
+	// Messages are read into slabs, as on a stream: one slab holds many
+	// messages, each returned slice is never written again, and a message
+	// that does not fit moves to a new slab (each twice the last, up to
+	// wsSlabMax; a message larger than that twice its size so far).
+	start := t.w
+	for {
+		if t.w == len(t.slab) {
+			n := t.w - start
+			size := max(minBuffer, 2*n)
+			if len(t.slab) > 0 {
+				size = max(size, min(2*len(t.slab), wsSlabMax))
+			}
+			slab := make([]byte, size)
+			copy(slab, t.slab[start:t.w])
+			t.slab, start, t.w = slab, 0, n
+		}
+		m, err := r.Read(t.slab[t.w:])
+		t.w += m
+		if err == io.EOF {
+			return t.slab[start:t.w:t.w], nil
+		}
+		if err != nil {
+			return nil, readErr(err)
+		}
+	}
+}
+
+// wsSlabMax bounds the slabs of WS.ReadFrame but for large messages.
+const wsSlabMax = 16 << 10
+
+// readErr maps the errors of a WebSocket read to the stream's: a message
+// over the limit wraps wire.ErrFrameTooLarge, a close with status normal or
+// going away is io.EOF.
+func readErr(err error) error {
+	if errors.Is(err, websocket.ErrMessageTooBig) {
+		return fmt.Errorf("%w: %v", wire.ErrFrameTooLarge, err)
+	}
+	switch websocket.CloseStatus(err) {
+	case websocket.StatusNormalClosure, websocket.StatusGoingAway:
+		// The other side closed as a socket does at its end (a tab
+		// closed, a page left): io.EOF, as on a stream.
+		return io.EOF
+	}
+	return err
 }
 
 // WriteFrames writes each frame as one binary message.
 func (t *WS) WriteFrames(frames []wire.OutFrame) error {
 	ctx := context.Background()
+	if t.cork != nil {
+		// The messages are gathered, not written, until Uncork, which
+		// the write timeout bounds.
+		t.cork.Cork(t.writeTimeout)
+		var err error
+		for _, f := range frames {
+			if err = t.write(ctx, f); err != nil {
+				break
+			}
+		}
+		if uerr := t.cork.Uncork(); err == nil {
+			err = uerr
+		}
+		return err
+	}
 	if t.writeTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t.writeTimeout)
