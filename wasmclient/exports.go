@@ -5,6 +5,9 @@ package main
 import (
 	"sync"
 	"unsafe"
+
+	"github.com/ipcbus/ipcbus/shared/bus"
+	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
 // The hot entry points are wasm exports (go:wasmexport), not syscall/js
@@ -106,6 +109,45 @@ func exportPost(id, n int32) int32 {
 		return 0
 	}
 	return int32(e.out.result(err))
+}
+
+// ipcbus_send is the op {op: "send", client, channel, args} without its
+// msgpack map, the hot one: JavaScript writes into the op buffer the
+// channel's UTF-8 (chanLen bytes), then the msgpack array of the arguments,
+// n bytes in all (up to the buffer's length), and the frame leaves from
+// this call as with ipcbus_post. It returns 0, or the length of an error
+// {code, message} in io.out.
+//
+//go:wasmexport ipcbus_send
+func exportSend(id, client, chanLen, n int32) int32 {
+	e := engineByID(id)
+	exportsMu.Lock()
+	b := opBuf
+	opBuf = nil
+	exportsMu.Unlock()
+	if e == nil {
+		return 0
+	}
+	if chanLen < 0 || n < chanLen || int(n) > len(b) {
+		return int32(e.out.result(&callError{code: "bad-call", msg: "ipcbus_send: lengths outside the op buffer"}))
+	}
+	err := e.sendRaw(int(client), string(b[:chanLen]), b[chanLen:n:n])
+	if err == nil {
+		return 0
+	}
+	return int32(e.out.result(err))
+}
+
+// sendRaw sends args, one msgpack array, from client id on channel.
+func (e *engine) sendRaw(client int, channel string, args []byte) error {
+	cs := e.client(client)
+	if cs == nil {
+		return errNoClient
+	}
+	if k, err := wire.ValueLen(args); err != nil || k != len(args) || !isArray(args) {
+		return errBadArgs
+	}
+	return cs.cl.SendRaw(doneCtx, bus.Target{}, channel, args)
 }
 
 // ipcbus_recv_buffer makes the n bytes where JavaScript writes the next
