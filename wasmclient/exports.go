@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"sync"
 	"unsafe"
 
@@ -162,6 +163,10 @@ func exportRecvBuffer(id, n int32) uint32 {
 	if t == nil || n <= 0 || int64(n) > t.maxFrame.Load() {
 		return 0
 	}
+	if t.stream { // a run of one frame (stream.go)
+		t.pending = wire.AppendStreamHeader(make([]byte, 0, 4+n), int(n))[:4+n]
+		return addr(t.pending) + 4
+	}
 	t.pending = make([]byte, n)
 	return addr(t.pending)
 }
@@ -179,6 +184,15 @@ func exportRecv(id, n int32) {
 	}
 	b := t.pending
 	t.pending = nil
+	if t.stream && n >= 0 && int64(n) <= t.maxFrame.Load() {
+		if n == 0 {
+			b = []byte{0, 0, 0, 0}
+		}
+		if len(b) == 4+int(n) {
+			t.pushRun(b)
+			return
+		}
+	}
 	if n >= 0 && len(b) != int(n) {
 		b = nil
 		if n == 0 {
@@ -186,4 +200,48 @@ func exportRecv(id, n int32) {
 		}
 	}
 	t.frame(int(n), b)
+}
+
+// ipcbus_recv_run_buffer makes the n bytes where JavaScript writes a run
+// of whole frames of stream transport id (each with its length prefix,
+// stream.go), and returns their address: 0 when there is none to write
+// into (an empty run, a transport gone).
+//
+//go:wasmexport ipcbus_recv_run_buffer
+func exportRecvRunBuffer(id, n int32) uint32 {
+	exportsMu.Lock()
+	t := transports[id]
+	exportsMu.Unlock()
+	if t == nil || !t.stream || n <= 0 {
+		return 0
+	}
+	t.pending = make([]byte, n)
+	return addr(t.pending)
+}
+
+// ipcbus_recv_run takes the run of n bytes JavaScript wrote into the buffer
+// ipcbus_recv_run_buffer made. It returns 0, or 1 when the transport is
+// closed (gone, or closed now for what the run holds).
+//
+//go:wasmexport ipcbus_recv_run
+func exportRecvRun(id, n int32) int32 {
+	exportsMu.Lock()
+	t := transports[id]
+	exportsMu.Unlock()
+	if t == nil {
+		return 1
+	}
+	b := t.pending
+	t.pending = nil
+	if len(b) != int(n) || n <= 0 {
+		t.failAndClose(fmt.Errorf("%w: ipcbus_recv_run of %d bytes, not the buffer's %d", wire.ErrMalformed, n, len(b)))
+		return 1
+	}
+	t.pushRun(b)
+	select {
+	case <-t.done:
+		return 1
+	default:
+		return 0
+	}
 }

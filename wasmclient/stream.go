@@ -3,6 +3,8 @@
 package main
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -13,12 +15,15 @@ import (
 // A stream transport is wsTransport over a byte stream, Node's net to a
 // hub's Unix socket or TCP listener, with the frames the Go clients use:
 // each preceded by its length as a 4-byte big-endian integer
-// (shared/wire/stream.go). The JS side (web/src/node-stream.js) opens the
-// socket and shapes it as a WebSocket for dialWS; it cuts what each read
-// brings into frames, writes each one into the memory ipcbus_recv_buffer
-// makes and announces it with ipcbus_recv, and runs the woken goroutines
-// once per read (go._resume), not once per frame. The token goes in hello
-// only: a stream has no URL to carry it.
+// (shared/wire/stream.go). The JS side (web/src/node/stream.js) opens the
+// socket and shapes it as a WebSocket for dialWS. Of each read, it hands
+// the complete frames in one piece, prefixes and all (a run: one copy and
+// one call, ipcbus_recv_run), and a frame that spans reads on its own
+// (ipcbus_recv_buffer, ipcbus_recv), which the engine keeps as a run of
+// one; it runs the woken goroutines once per read (go._resume), not once
+// per frame. The reader takes the frames of a run in order, as slices of
+// its memory (no copy). The token goes in hello only: a stream has no URL
+// to carry it.
 
 // isStreamAddr reports whether url names a stream hub rather than a
 // WebSocket: "unix:PATH" or "tcp:HOST:PORT".
@@ -59,4 +64,53 @@ func (t *wsTransport) sendBatch(frames []wire.OutFrame) (err error) {
 		t.joined = nil
 	}
 	return nil
+}
+
+// pushRun checks the length prefixes of run, a run of whole frames, and
+// queues it for the reader; a frame over the limit or a run that does not
+// end with a frame closes the transport. It never blocks.
+func (t *wsTransport) pushRun(run []byte) {
+	max := t.maxFrame.Load()
+	for rest := run; len(rest) > 0; {
+		if len(rest) < 4 {
+			t.failAndClose(fmt.Errorf("%w: a cut frame from the hub", wire.ErrMalformed))
+			return
+		}
+		n := int64(binary.BigEndian.Uint32(rest))
+		if n > max {
+			t.failAndClose(fmt.Errorf("%w: %d bytes from the hub", wire.ErrFrameTooLarge, n))
+			return
+		}
+		if n > int64(len(rest)-4) {
+			t.failAndClose(fmt.Errorf("%w: a cut frame from the hub", wire.ErrMalformed))
+			return
+		}
+		rest = rest[4+n:]
+	}
+	select {
+	case t.frames <- run:
+	default:
+		t.failAndClose(errors.New("ipcbus: stream: receive queue full"))
+	}
+}
+
+// unwrap returns the next frame of a stream's run b (pushRun checked it),
+// keeping the rest for the next ReadFrame; a WebSocket's b is the frame.
+func (t *wsTransport) unwrap(b []byte) ([]byte, error) {
+	if !t.stream {
+		return b, nil
+	}
+	t.run = b
+	return t.nextInRun()
+}
+
+func (t *wsTransport) nextInRun() ([]byte, error) {
+	r := t.run
+	if len(r) < 4 || int(binary.BigEndian.Uint32(r)) > len(r)-4 {
+		t.run = nil
+		return nil, fmt.Errorf("%w: a cut frame from the hub", wire.ErrMalformed)
+	}
+	n := 4 + int(binary.BigEndian.Uint32(r))
+	t.run = r[n:]
+	return r[4:n:n], nil
 }

@@ -78,10 +78,11 @@ const (
 type wsTransport struct {
 	ws       js.Value
 	io       *wsIO
-	in       js.Value // the receive buffer (a Uint8Array), for listen's fn
-	id       int32    // for ipcbus_recv (exports.go)
-	pending  []byte   // the frame ipcbus_recv_buffer made, until ipcbus_recv
-	frames   chan []byte
+	in       js.Value    // the receive buffer (a Uint8Array), for listen's fn
+	id       int32       // for ipcbus_recv (exports.go)
+	pending  []byte      // the frame ipcbus_recv_buffer made, until ipcbus_recv
+	frames   chan []byte // frames; a stream's: runs of frames (stream.go)
+	run      []byte      // the reader's: what is left of a stream's run
 	maxFrame atomic.Int64
 
 	// the writer's: the send buffer, and the socket's bufferedAmount after
@@ -239,18 +240,21 @@ func (t *wsTransport) SetMaxFrame(n int) { t.maxFrame.Store(int64(n)) }
 // ReadFrame returns the next frame; frames received before the socket
 // closed are still returned, then the reason it closed.
 func (t *wsTransport) ReadFrame() ([]byte, error) {
+	if len(t.run) > 0 {
+		return t.nextInRun()
+	}
 	select {
 	case b := <-t.frames:
-		return b, nil
+		return t.unwrap(b)
 	default:
 	}
 	select {
 	case b := <-t.frames:
-		return b, nil
+		return t.unwrap(b)
 	case <-t.done:
 		select {
 		case b := <-t.frames:
-			return b, nil
+			return t.unwrap(b)
 		default:
 		}
 		return nil, t.closeErr()

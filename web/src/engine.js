@@ -49,7 +49,7 @@ function engineIO(onBatch, extra) {
     },
     // recordMem decodes a record where it is in Go's memory.
     recordMem(addr, n) {
-      io.take(codec.decode(new Uint8Array(io.exports.mem.buffer, addr, n)));
+      io.take(codec.decode(new Uint8Array(io.exports.mem.buffer, addr, n), io.copyBinary));
     },
     take(m) {
       if (m.op === '+id') { // one more listener of the event queued last
@@ -242,7 +242,8 @@ export async function runWasm(Go, instantiate, scope) {
 // WebSocket URL (its token query included) or, with extra.streamOpen, a
 // stream address ("unix:PATH", "tcp:HOST:PORT"). extra adds to the engine's
 // I/O object: WebSocket (a constructor to use instead of the global one),
-// streamOpen(url) (node/stream.js).
+// streamOpen(url) (node/stream.js), copyBinary(view) (the copy of a binary
+// value of a record, codec.decode's copy).
 export function startEngine(wasm, config, extra) {
   let onBatch = (/** @type {any[]} */ _batch) => {};
   const io = engineIO((batch) => onBatch(batch), extra || {});
