@@ -6,7 +6,7 @@
 // each process used per message.
 //
 //   node profile.js --benchproc BIN --pkg DIR/node.cjs [--system ipcbus|eci]
-//        [--scenario oneway|reqseq] [--size 1024] [--n 100000] [--prof DIR]
+//        [--scenario oneway|reqseq] [--size 1024] [--n 100000] [--warm N] [--prof DIR]
 //
 // --pkg is web/build.sh's output (its node.cjs); --prof runs both workers
 // with --cpu-prof into DIR.
@@ -74,6 +74,14 @@ async function main() {
   const w1 = worker(1);
   await w0.hello;
   await w1.hello;
+  // --warm N: N one-way messages first, untimed (the JIT's and wasm's tiers)
+  if (Number(a.warm) > 0) {
+    const warm = { ch: 'w.data', ackCh: 'w.ack', probeCh: 'w.probe', n: Number(a.warm), size, timeoutMs: 60000 };
+    const s1 = w1.send({ op: 'recv', ...warm, warmup: 1, ackEvery: 64 });
+    await w1.await(s1, 'ready');
+    const s0 = w0.send({ op: 'send', ...warm, window: 256, dst: [1] });
+    await Promise.all([w0.await(s0, 'done'), w1.await(s1, 'done')]);
+  }
   const procs = [hub, w0, w1];
   const cpu0 = procs.map((p) => cpuMs(p.p.pid));
   let count;
