@@ -31,9 +31,11 @@ func isStreamAddr(url string) bool {
 	return strings.HasPrefix(url, "unix:") || strings.HasPrefix(url, "tcp:")
 }
 
-// sendBatch writes frames as one buffer of length-prefixed frames, in one
-// call to JavaScript, which copies it into the socket (corked for the rest
-// of the turn). It returns once the socket has it.
+// sendBatch writes frames as length-prefixed frames, in one call to
+// JavaScript, which copies them into the socket (corked for the rest of
+// the turn), but for bodies of bigBody bytes or more: each goes in a call
+// of its own, from where it is, not joined first. It returns once the
+// socket has them.
 func (t *wsTransport) sendBatch(frames []wire.OutFrame) (err error) {
 	select {
 	case <-t.done:
@@ -47,7 +49,10 @@ func (t *wsTransport) sendBatch(frames []wire.OutFrame) (err error) {
 	}()
 	n := 0
 	for _, f := range frames {
-		n += 4 + len(f.Head) + len(f.Body)
+		n += 4 + len(f.Head)
+		if len(f.Body) < bigBody {
+			n += len(f.Body)
+		}
 	}
 	b := t.joined[:0]
 	if cap(b) < n {
@@ -55,15 +60,41 @@ func (t *wsTransport) sendBatch(frames []wire.OutFrame) (err error) {
 	}
 	for _, f := range frames {
 		b = wire.AppendStreamHeader(b, len(f.Head)+len(f.Body))
-		b = append(append(b, f.Head...), f.Body...)
+		b = append(b, f.Head...)
+		if len(f.Body) < bigBody {
+			b = append(b, f.Body...)
+			continue
+		}
+		t.sendMem(b)
+		t.sendMem(f.Body)
+		b = b[:0]
 	}
-	t.buffered = t.io.sendMem.Invoke(t.ws, addr(b), len(b)).Int()
-	runtime.KeepAlive(b)
+	if len(b) > 0 {
+		t.sendMem(b)
+	}
 	t.joined = b[:0]
 	if cap(b) > maxKeptJoin {
 		t.joined = nil
 	}
 	return nil
+}
+
+// bigBody is the size from which sendBatch hands a body on its own.
+const bigBody = 64 << 10
+
+// sendMem hands JavaScript the bytes of b, which it copies at once.
+func (t *wsTransport) sendMem(b []byte) {
+	t.buffered = t.io.sendMem.Invoke(t.ws, addr(b), len(b)).Int()
+	runtime.KeepAlive(b)
+}
+
+// drained is told when a stream's socket has sent all it held ('drain'),
+// for waitRoom.
+func (t *wsTransport) drained() {
+	select {
+	case t.drain <- struct{}{}:
+	default:
+	}
 }
 
 // pushRun checks the length prefixes of run, a run of whole frames, and

@@ -93,8 +93,9 @@ type wsTransport struct {
 	buffered int
 
 	// stream: a byte stream of length-prefixed frames (stream.go), not a
-	// WebSocket
+	// WebSocket; drain is told when its socket has sent all it held
 	stream bool
+	drain  chan struct{}
 
 	once   sync.Once
 	done   chan struct{} // closed when the socket is closed or failed
@@ -133,6 +134,10 @@ func dialWS(ctx context.Context, url string, io *wsIO) (*wsTransport, error) {
 		ws.Set("binaryType", "arraybuffer")
 	}
 	t.on("open", func(js.Value) { close(t.opened) })
+	if stream {
+		t.drain = make(chan struct{}, 1)
+		t.on("drain", func(js.Value) { t.drained() })
+	}
 	onMessage := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		t.onMessage(args)
 		return nil
@@ -297,6 +302,7 @@ func (t *wsTransport) waitRoom() error {
 		select {
 		case <-t.done:
 			return t.closeErr()
+		case <-t.drain: // a stream's (nil for a WebSocket)
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, 50*time.Millisecond)

@@ -221,6 +221,15 @@ let busy = false;
 // encode returns the msgpack encoding of v; where names the value in
 // errors ("args[0]").
 function encode(v, where) {
+  if (v instanceof Uint8Array && v.length >= 0x10000) {
+    // A big binary alone (a Buffer sent as it is): its header and one copy,
+    // not a writer grown to fit it and then copied out of.
+    const out = new Uint8Array(5 + v.length);
+    out[0] = 0xc6;
+    new DataView(out.buffer).setUint32(1, v.length);
+    out.set(v, 5);
+    return out;
+  }
   if (busy) {
     const w = new Writer(256);
     writeValue(w, v, where ? [{ root: where }] : [], new Set());

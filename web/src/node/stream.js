@@ -11,7 +11,8 @@
 //     a frame that spans reads straight into the memory the engine makes
 //     for it (ipcbus_recv_buffer, ipcbus_recv); the woken goroutines run
 //     once per read (the engine queues at most three runs per read);
-//   - backpressure: bufferedAmount is the socket's writableLength.
+//   - backpressure: bufferedAmount is the socket's writableLength, and
+//     ondrain tells the engine's writer, waiting for room, that it is 0.
 import net from 'node:net';
 
 // streamOpen opens "unix:PATH" or "tcp:HOST:PORT".
@@ -34,6 +35,8 @@ class StreamSocket {
     this.onopen = null;
     /** @type {((ev: {code: number, reason: string}) => void) | null} */
     this.onclose = null;
+    /** @type {((ev: object) => void) | null} */
+    this.ondrain = null;
     this.protocol = '';
     this.closeEvent = { code: 1006, reason: '' };
     this.corked = false;
@@ -41,6 +44,7 @@ class StreamSocket {
     this.sock.on('connect', () => { if (this.onopen) this.onopen({}); });
     this.sock.on('error', (err) => { this.closeEvent.reason = err.message; });
     this.sock.on('close', () => { if (this.onclose) this.onclose(this.closeEvent); });
+    this.sock.on('drain', () => { if (this.ondrain) this.ondrain({}); });
   }
 
   get bufferedAmount() { return this.sock.writableLength; }
