@@ -3,8 +3,12 @@
 package main
 
 import (
+	"fmt"
 	"sync"
 	"unsafe"
+
+	"github.com/ipcbus/ipcbus/shared/bus"
+	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
 // The hot entry points are wasm exports (go:wasmexport), not syscall/js
@@ -108,6 +112,45 @@ func exportPost(id, n int32) int32 {
 	return int32(e.out.result(err))
 }
 
+// ipcbus_send is the op {op: "send", client, channel, args} without its
+// msgpack map, the hot one: JavaScript writes into the op buffer the
+// channel's UTF-8 (chanLen bytes), then the msgpack array of the arguments,
+// n bytes in all (up to the buffer's length), and the frame leaves from
+// this call as with ipcbus_post. It returns 0, or the length of an error
+// {code, message} in io.out.
+//
+//go:wasmexport ipcbus_send
+func exportSend(id, client, chanLen, n int32) int32 {
+	e := engineByID(id)
+	exportsMu.Lock()
+	b := opBuf
+	opBuf = nil
+	exportsMu.Unlock()
+	if e == nil {
+		return 0
+	}
+	if chanLen < 0 || n < chanLen || int(n) > len(b) {
+		return int32(e.out.result(&callError{code: "bad-call", msg: "ipcbus_send: lengths outside the op buffer"}))
+	}
+	err := e.sendRaw(int(client), string(b[:chanLen]), b[chanLen:n:n])
+	if err == nil {
+		return 0
+	}
+	return int32(e.out.result(err))
+}
+
+// sendRaw sends args, one msgpack array, from client id on channel.
+func (e *engine) sendRaw(client int, channel string, args []byte) error {
+	cs := e.client(client)
+	if cs == nil {
+		return errNoClient
+	}
+	if k, err := wire.ValueLen(args); err != nil || k != len(args) || !isArray(args) {
+		return errBadArgs
+	}
+	return cs.cl.SendRaw(doneCtx, bus.Target{}, channel, args)
+}
+
 // ipcbus_recv_buffer makes the n bytes where JavaScript writes the next
 // frame of transport id, and returns their address: 0 when there is none
 // to write into (a frame over the limit, an empty one, a transport gone).
@@ -119,6 +162,10 @@ func exportRecvBuffer(id, n int32) uint32 {
 	exportsMu.Unlock()
 	if t == nil || n <= 0 || int64(n) > t.maxFrame.Load() {
 		return 0
+	}
+	if t.stream { // a run of one frame (stream.go)
+		t.pending = wire.AppendStreamHeader(make([]byte, 0, 4+n), int(n))[:4+n]
+		return addr(t.pending) + 4
 	}
 	t.pending = make([]byte, n)
 	return addr(t.pending)
@@ -137,6 +184,15 @@ func exportRecv(id, n int32) {
 	}
 	b := t.pending
 	t.pending = nil
+	if t.stream && n >= 0 && int64(n) <= t.maxFrame.Load() {
+		if n == 0 {
+			b = []byte{0, 0, 0, 0}
+		}
+		if len(b) == 4+int(n) {
+			t.pushRun(b)
+			return
+		}
+	}
 	if n >= 0 && len(b) != int(n) {
 		b = nil
 		if n == 0 {
@@ -144,4 +200,48 @@ func exportRecv(id, n int32) {
 		}
 	}
 	t.frame(int(n), b)
+}
+
+// ipcbus_recv_run_buffer makes the n bytes where JavaScript writes a run
+// of whole frames of stream transport id (each with its length prefix,
+// stream.go), and returns their address: 0 when there is none to write
+// into (an empty run, a transport gone).
+//
+//go:wasmexport ipcbus_recv_run_buffer
+func exportRecvRunBuffer(id, n int32) uint32 {
+	exportsMu.Lock()
+	t := transports[id]
+	exportsMu.Unlock()
+	if t == nil || !t.stream || n <= 0 {
+		return 0
+	}
+	t.pending = make([]byte, n)
+	return addr(t.pending)
+}
+
+// ipcbus_recv_run takes the run of n bytes JavaScript wrote into the buffer
+// ipcbus_recv_run_buffer made. It returns 0, or 1 when the transport is
+// closed (gone, or closed now for what the run holds).
+//
+//go:wasmexport ipcbus_recv_run
+func exportRecvRun(id, n int32) int32 {
+	exportsMu.Lock()
+	t := transports[id]
+	exportsMu.Unlock()
+	if t == nil {
+		return 1
+	}
+	b := t.pending
+	t.pending = nil
+	if len(b) != int(n) || n <= 0 {
+		t.failAndClose(fmt.Errorf("%w: ipcbus_recv_run of %d bytes, not the buffer's %d", wire.ErrMalformed, n, len(b)))
+		return 1
+	}
+	t.pushRun(b)
+	select {
+	case <-t.done:
+		return 1
+	default:
+		return 0
+	}
 }

@@ -78,10 +78,11 @@ const (
 type wsTransport struct {
 	ws       js.Value
 	io       *wsIO
-	in       js.Value // the receive buffer (a Uint8Array), for listen's fn
-	id       int32    // for ipcbus_recv (exports.go)
-	pending  []byte   // the frame ipcbus_recv_buffer made, until ipcbus_recv
-	frames   chan []byte
+	in       js.Value    // the receive buffer (a Uint8Array), for listen's fn
+	id       int32       // for ipcbus_recv (exports.go)
+	pending  []byte      // the frame ipcbus_recv_buffer made, until ipcbus_recv
+	frames   chan []byte // frames; a stream's: runs of frames (stream.go)
+	run      []byte      // the reader's: what is left of a stream's run
 	maxFrame atomic.Int64
 
 	// the writer's: the send buffer, and the socket's bufferedAmount after
@@ -92,8 +93,9 @@ type wsTransport struct {
 	buffered int
 
 	// stream: a byte stream of length-prefixed frames (stream.go), not a
-	// WebSocket
+	// WebSocket; drain is told when its socket has sent all it held
 	stream bool
+	drain  chan struct{}
 
 	once   sync.Once
 	done   chan struct{} // closed when the socket is closed or failed
@@ -132,6 +134,10 @@ func dialWS(ctx context.Context, url string, io *wsIO) (*wsTransport, error) {
 		ws.Set("binaryType", "arraybuffer")
 	}
 	t.on("open", func(js.Value) { close(t.opened) })
+	if stream {
+		t.drain = make(chan struct{}, 1)
+		t.on("drain", func(js.Value) { t.drained() })
+	}
 	onMessage := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		t.onMessage(args)
 		return nil
@@ -239,18 +245,21 @@ func (t *wsTransport) SetMaxFrame(n int) { t.maxFrame.Store(int64(n)) }
 // ReadFrame returns the next frame; frames received before the socket
 // closed are still returned, then the reason it closed.
 func (t *wsTransport) ReadFrame() ([]byte, error) {
+	if len(t.run) > 0 {
+		return t.nextInRun()
+	}
 	select {
 	case b := <-t.frames:
-		return b, nil
+		return t.unwrap(b)
 	default:
 	}
 	select {
 	case b := <-t.frames:
-		return b, nil
+		return t.unwrap(b)
 	case <-t.done:
 		select {
 		case b := <-t.frames:
-			return b, nil
+			return t.unwrap(b)
 		default:
 		}
 		return nil, t.closeErr()
@@ -293,6 +302,7 @@ func (t *wsTransport) waitRoom() error {
 		select {
 		case <-t.done:
 			return t.closeErr()
+		case <-t.drain: // a stream's (nil for a WebSocket)
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, 50*time.Millisecond)

@@ -221,6 +221,15 @@ let busy = false;
 // encode returns the msgpack encoding of v; where names the value in
 // errors ("args[0]").
 function encode(v, where) {
+  if (v instanceof Uint8Array && v.length >= 0x10000) {
+    // A big binary alone (a Buffer sent as it is): its header and one copy,
+    // not a writer grown to fit it and then copied out of.
+    const out = new Uint8Array(5 + v.length);
+    out[0] = 0xc6;
+    new DataView(out.buffer).setUint32(1, v.length);
+    out.set(v, 5);
+    return out;
+  }
   if (busy) {
     const w = new Writer(256);
     writeValue(w, v, where ? [{ root: where }] : [], new Set());
@@ -239,8 +248,9 @@ function encode(v, where) {
 }
 
 class Reader {
-  constructor(b) {
+  constructor(b, copy) {
     this.b = b;
+    this.copy = copy || null;
     this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
     this.pos = 0;
     this.budget = budgetBase + budgetPerByte * b.length;
@@ -252,6 +262,7 @@ class Reader {
   u16() { this.need(2); const v = this.view.getUint16(this.pos); this.pos += 2; return v; }
   u32() { this.need(4); const v = this.view.getUint32(this.pos); this.pos += 4; return v; }
   take(n) { this.need(n); const s = this.b.subarray(this.pos, this.pos + n); this.pos += n; return s; }
+  bin(n) { const s = this.take(n); return this.copy === null ? s.slice() : this.copy(s); }
 }
 
 function int64(r, signed) {
@@ -280,7 +291,45 @@ function readExt(r, n) {
   return { extType: type > 127 ? type - 256 : type, data: data.slice() };
 }
 
+// Short ASCII strings repeat (keys, channels, names, types): a cache of
+// them by their bytes spares building each again, and hands the engine's
+// map keys over as the same strings every time.
+const shortMax = 16;
+const strCache = new Array(4096);
+
+function readShortString(r, n) {
+  const b = r.b;
+  const start = r.pos;
+  const end = start + n;
+  let h = n;
+  for (let i = start; i < end; i++) {
+    const c = b[i];
+    if (c >= 0x80) return undefined;
+    h = (Math.imul(h, 31) + c) | 0;
+  }
+  const slot = h & 4095;
+  const hit = strCache[slot];
+  if (hit !== undefined && hit.length === n) {
+    let i = 0;
+    while (i < n && hit.charCodeAt(i) === b[start + i]) i++;
+    if (i === n) {
+      r.pos = end;
+      return hit;
+    }
+  }
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
+  strCache[slot] = s;
+  r.pos = end;
+  return s;
+}
+
 function readString(r, n) {
+  if (n <= shortMax) {
+    r.need(n);
+    const s = readShortString(r, n);
+    if (s !== undefined) return s;
+  }
   if (n < 32) {
     // Short ASCII strings without a decoder call.
     r.need(n);
@@ -363,9 +412,9 @@ function readValue(r, depth) {
     case 0xc0: return null;
     case 0xc2: return false;
     case 0xc3: return true;
-    case 0xc4: return r.take(r.u8()).slice();
-    case 0xc5: return r.take(r.u16()).slice();
-    case 0xc6: return r.take(r.u32()).slice();
+    case 0xc4: return r.bin(r.u8());
+    case 0xc5: return r.bin(r.u16());
+    case 0xc6: return r.bin(r.u32());
     case 0xc7: return readExt(r, r.u8());
     case 0xc8: return readExt(r, r.u16());
     case 0xc9: return readExt(r, r.u32());
@@ -396,9 +445,11 @@ function readValue(r, depth) {
 }
 
 // decode returns the value msgpack bytes b hold; it throws if anything
-// follows it.
-function decode(b) {
-  const r = new Reader(b);
+// follows it. Binary values are copies of their bytes: b.slice(), or what
+// copy(view) returns for a view of them (the engine's records under Node:
+// Buffers from Node's pool).
+function decode(b, copy) {
+  const r = new Reader(b, copy);
   let v;
   try {
     v = readValue(r, 0);

@@ -164,10 +164,20 @@ func (r *running) connect(p Plan) (float64, error) {
 
 // warmUp runs a short fan-out and request round before measuring, and
 // discards them: V8's JIT (and, less, Go's first allocations) would
-// otherwise make the first payload size of a system look slow.
+// otherwise make the first payload size of a system look slow. Node's
+// workers get a second of each at 1 KiB: client.wasm's hot functions reach
+// V8's optimizing tier only after some 10,000 messages (measured with
+// bench/node/profile.js: 60 µs of CPU per message in each worker before,
+// 12 after, most of it the compiler's), and electron-common-ipc is held to
+// the same.
 func (r *running) warmUp(p Plan) error {
 	p.Budget = 150 * time.Millisecond
 	size := p.Payloads[0]
+	if r.sys.nodeWorkers() && !p.Smoke {
+		p.Budget, size = time.Second, kib
+		p.OneWayN = map[int]int{kib: 100000}
+		p.ParN = map[int]int{kib: 100000}
+	}
 	if _, err := r.oneWay(p, size, []int{1, 2, 3, 4}); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}

@@ -68,6 +68,10 @@ func Systems() []System {
 	}
 }
 
+// nodeWorkers says whether the system's workers are Node processes
+// (node/worker.js).
+func (s System) nodeWorkers() bool { return s.Family == "eci" || s.Family == "ipcbus-node" }
+
 // running is a started system.
 type running struct {
 	sys     System

@@ -6,15 +6,14 @@
 //     prefixed, where it is in Go's memory; it is copied into the socket,
 //     which stays corked for the rest of the turn (one write syscall for
 //     the batches of one turn);
-//   - receive: each read is cut into frames here, each written straight
-//     into the memory the engine makes for it (ipcbus_recv_buffer, even
-//     across reads) and announced (ipcbus_recv); the woken goroutines run
-//     once per read (and every RESUME_EVERY frames, so that the engine's
-//     receive queue never fills);
-//   - backpressure: bufferedAmount is the socket's writableLength.
+//   - receive: the complete frames of each read go in one copy and one
+//     call (ipcbus_recv_run_buffer, ipcbus_recv_run: the engine cuts them),
+//     a frame that spans reads straight into the memory the engine makes
+//     for it (ipcbus_recv_buffer, ipcbus_recv); the woken goroutines run
+//     once per read (the engine queues at most three runs per read);
+//   - backpressure: bufferedAmount is the socket's writableLength, and
+//     ondrain tells the engine's writer, waiting for room, that it is 0.
 import net from 'node:net';
-
-const RESUME_EVERY = 128;
 
 // streamOpen opens "unix:PATH" or "tcp:HOST:PORT".
 export function streamOpen(url) {
@@ -36,6 +35,8 @@ class StreamSocket {
     this.onopen = null;
     /** @type {((ev: {code: number, reason: string}) => void) | null} */
     this.onclose = null;
+    /** @type {((ev: object) => void) | null} */
+    this.ondrain = null;
     this.protocol = '';
     this.closeEvent = { code: 1006, reason: '' };
     this.corked = false;
@@ -43,6 +44,7 @@ class StreamSocket {
     this.sock.on('connect', () => { if (this.onopen) this.onopen({}); });
     this.sock.on('error', (err) => { this.closeEvent.reason = err.message; });
     this.sock.on('close', () => { if (this.onclose) this.onclose(this.closeEvent); });
+    this.sock.on('drain', () => { if (this.ondrain) this.ondrain({}); });
   }
 
   get bufferedAmount() { return this.sock.writableLength; }
@@ -69,7 +71,9 @@ class StreamSocket {
     setTimeout(() => this.sock.destroy(), 1000).unref();
   }
 
-  // listenFrames hands the frames read to transport id of the engine io.
+  // listenFrames hands the frames read to transport id of the engine io:
+  // the complete frames of each read in one piece (ipcbus_recv_run), and a
+  // frame that spans reads straight into memory of its own, as it comes.
   listenFrames(io, id) {
     const head = Buffer.alloc(4);
     let headN = 0;
@@ -78,19 +82,33 @@ class StreamSocket {
     let addr = 0;
     this.sock.on('data', (chunk) => {
       const ex = io.exports;
+      const len = chunk.length;
       let pos = 0;
-      let frames = 0;
-      while (pos < chunk.length) {
-        if (need < 0) {
-          if (headN === 0 && chunk.length - pos >= 4) {
-            need = chunk.readUInt32BE(pos);
-            pos += 4;
-          } else {
-            while (headN < 4 && pos < chunk.length) head[headN++] = chunk[pos++];
-            if (headN < 4) break;
-            need = head.readUInt32BE(0);
-            headN = 0;
+      while (pos < len) {
+        if (need < 0 && headN === 0) {
+          let end = pos;
+          while (end + 4 <= len) {
+            const n = chunk.readUInt32BE(end);
+            if (n > len - end - 4) break;
+            end += 4 + n;
           }
+          if (end > pos) {
+            const a = ex.ipcbus_recv_run_buffer(id, end - pos);
+            if (a !== 0) new Uint8Array(ex.mem.buffer, a, end - pos).set(chunk.subarray(pos, end));
+            if (a === 0 || ex.ipcbus_recv_run(id, end - pos) !== 0) { // the transport is gone or closed
+              io.resume();
+              this.sock.destroy();
+              return;
+            }
+            pos = end;
+            continue;
+          }
+        }
+        if (need < 0) {
+          while (headN < 4 && pos < len) head[headN++] = chunk[pos++];
+          if (headN < 4) break;
+          need = head.readUInt32BE(0);
+          headN = 0;
           got = 0;
           addr = need > 0 ? ex.ipcbus_recv_buffer(id, need) : 0;
           if (need > 0 && addr === 0) { // over the engine's limit, or the transport is gone
@@ -100,7 +118,7 @@ class StreamSocket {
             return;
           }
         }
-        const take = Math.min(need - got, chunk.length - pos);
+        const take = Math.min(need - got, len - pos);
         if (take > 0) {
           new Uint8Array(ex.mem.buffer, addr + got, take).set(chunk.subarray(pos, pos + take));
           got += take;
@@ -109,7 +127,6 @@ class StreamSocket {
         if (got === need) {
           ex.ipcbus_recv(id, need);
           need = -1;
-          if (++frames % RESUME_EVERY === 0) io.resume();
         }
       }
       io.resume();
