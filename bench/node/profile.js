@@ -6,7 +6,7 @@
 // each process used per message.
 //
 //   node profile.js --benchproc BIN --pkg DIR/node.cjs [--system ipcbus|eci]
-//        [--scenario oneway|reqseq] [--size 1024] [--n 100000] [--warm N] [--prof DIR]
+//        [--scenario oneway|reqseq] [--size 1024] [--n 100000] [--warm N [--warmsize B]] [--prof DIR]
 //
 // --pkg is web/build.sh's output (its node.cjs); --prof runs both workers
 // with --cpu-prof into DIR.
@@ -76,7 +76,7 @@ async function main() {
   await w1.hello;
   // --warm N: N one-way messages first, untimed (the JIT's and wasm's tiers)
   if (Number(a.warm) > 0) {
-    const warm = { ch: 'w.data', ackCh: 'w.ack', probeCh: 'w.probe', n: Number(a.warm), size, timeoutMs: 60000 };
+    const warm = { ch: 'w.data', ackCh: 'w.ack', probeCh: 'w.probe', n: Number(a.warm), size: Number(a.warmsize || size), timeoutMs: 60000 };
     const s1 = w1.send({ op: 'recv', ...warm, warmup: 1, ackEvery: 64 });
     await w1.await(s1, 'ready');
     const s0 = w0.send({ op: 'send', ...warm, window: 256, dst: [1] });
