@@ -33,11 +33,12 @@ class NodeWebSocket extends WebSocket {
 // copyBinary copies the binary values of the engine's records (the args
 // of an event, decoded at once by src/client.js) into Node's Buffer pool:
 // a fresh ArrayBuffer of its own (Uint8Array.slice) costs V8 several
-// times more for small ones.
+// times more for small ones. A plain Uint8Array over it, not the Buffer:
+// binary values reach listeners as Uint8Array, as everywhere else.
 function copyBinary(/** @type {Uint8Array} */ view) {
   const b = Buffer.allocUnsafe(view.length);
   b.set(view);
-  return b;
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
 // processIdentity: Electron's main process says process.type 'browser'.
