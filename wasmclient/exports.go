@@ -132,7 +132,11 @@ func exportSend(id, client, chanLen, n int32) int32 {
 	if chanLen < 0 || n < chanLen || int(n) > len(b) {
 		return int32(e.out.result(&callError{code: "bad-call", msg: "ipcbus_send: lengths outside the op buffer"}))
 	}
-	err := e.sendRaw(int(client), string(b[:chanLen]), b[chanLen:n:n])
+	channel, ok := internChannel(b[:chanLen])
+	if !ok {
+		return int32(e.out.result(&callError{code: "bad-call", msg: "ipcbus_send: the channel is not UTF-8"}))
+	}
+	err := e.sendRaw(int(client), channel, b[chanLen:n:n])
 	if err == nil {
 		return 0
 	}

@@ -150,20 +150,30 @@ func readChannel(b []byte) (string, []byte, error) {
 	if err != nil || len(b) == 0 || b[0] >= 0xc4 && b[0] <= 0xc6 {
 		return "", nil, errBadOp // not a str
 	}
+	s, ok := internChannel(v)
+	if !ok {
+		return "", nil, errBadOp
+	}
+	return s, rest, nil
+}
+
+// internChannel returns the channel named by the UTF-8 bytes v, interned;
+// ok is false when v is not UTF-8.
+func internChannel(v []byte) (string, bool) {
 	channelsMu.Lock()
 	defer channelsMu.Unlock()
 	if s, ok := channels[string(v)]; ok {
-		return s, rest, nil
+		return s, true
 	}
 	if !utf8.Valid(v) {
-		return "", nil, errBadOp
+		return "", false
 	}
 	s := string(v)
 	if len(channels) >= 1024 {
 		clear(channels)
 	}
 	channels[s] = s
-	return s, rest, nil
+	return s, true
 }
 
 func readMapLen(b []byte) (int, []byte, error) {

@@ -105,32 +105,47 @@ function engineIO(onBatch, extra) {
 // array the engine sends as it is; anything else is left for the engine
 // to refuse.
 function packArgs(args) {
-  if (!Array.isArray(args)) return args;
+  const n = argsSize(args);
+  if (n < 0) return args;
+  const out = new Uint8Array(n);
+  writeArgs(out, 0, args);
+  return out;
+}
+
+// argsSize is the size of the msgpack array of args, each one msgpack
+// value in a Uint8Array; -1 when args is not so.
+function argsSize(args) {
+  if (!Array.isArray(args)) return -1;
   let n = args.length < 16 ? 1 : args.length < 0x10000 ? 3 : 5;
   for (const a of args) {
-    if (!(a instanceof Uint8Array)) return args;
+    if (!(a instanceof Uint8Array)) return -1;
     n += a.length;
   }
-  const out = new Uint8Array(n);
-  let pos;
-  if (args.length < 16) {
-    out[0] = 0x90 | args.length;
-    pos = 1;
-  } else if (args.length < 0x10000) {
-    out[0] = 0xdc;
-    out[1] = args.length >> 8;
-    out[2] = args.length & 0xff;
-    pos = 3;
+  return n;
+}
+
+// writeArgs writes the msgpack array of args into out at pos and returns
+// where it ends.
+function writeArgs(out, pos, args) {
+  const k = args.length;
+  if (k < 16) {
+    out[pos++] = 0x90 | k;
+  } else if (k < 0x10000) {
+    out[pos++] = 0xdc;
+    out[pos++] = k >> 8;
+    out[pos++] = k & 0xff;
   } else {
-    out[0] = 0xdd;
-    new DataView(out.buffer).setUint32(1, args.length);
-    pos = 5;
+    out[pos++] = 0xdd;
+    out[pos++] = k >>> 24;
+    out[pos++] = (k >> 16) & 0xff;
+    out[pos++] = (k >> 8) & 0xff;
+    out[pos++] = k & 0xff;
   }
   for (const a of args) {
     out.set(a, pos);
     pos += a.length;
   }
-  return out;
+  return pos;
 }
 
 // kick lets the goroutines an exported call woke run (the writer of a
@@ -182,36 +197,15 @@ function post(engine, io, msg) {
 // not all Uint8Arrays, left for post to refuse.
 const utf8 = new TextEncoder();
 function postSend(engine, io, ex, msg) {
-  const args = msg.args;
-  if (!Array.isArray(args)) return null;
-  const head = args.length < 16 ? 1 : args.length < 0x10000 ? 3 : 5;
-  let n = head;
-  for (const a of args) {
-    if (!(a instanceof Uint8Array)) return null;
-    n += a.length;
-  }
+  const n = argsSize(msg.args);
+  if (n < 0) return null;
   const channel = msg.channel;
   const size = channel.length * 3 + n;
   const addr = ex.ipcbus_op_buffer(size);
   const mem = new Uint8Array(ex.mem.buffer, addr, size);
   const chanLen = utf8.encodeInto(channel, mem).written;
-  let pos = chanLen;
-  if (head === 1) {
-    mem[pos] = 0x90 | args.length;
-  } else if (head === 3) {
-    mem[pos] = 0xdc;
-    mem[pos + 1] = args.length >> 8;
-    mem[pos + 2] = args.length & 0xff;
-  } else {
-    mem[pos] = 0xdd;
-    new DataView(mem.buffer, addr + pos + 1, 4).setUint32(0, args.length);
-  }
-  pos += head;
-  for (const a of args) {
-    mem.set(a, pos);
-    pos += a.length;
-  }
-  const r = ex.ipcbus_send(engine.id, msg.client, chanLen, pos);
+  const end = writeArgs(mem, chanLen, msg.args);
+  const r = ex.ipcbus_send(engine.id, msg.client, chanLen, end);
   kick(io);
   return r > 0 ? codec.decode(io.out.subarray(0, r)) : undefined;
 }

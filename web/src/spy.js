@@ -3,6 +3,7 @@
 // then request on it with the filter. Only messages the hub sends there are
 // events; the spy asks again each time its client reconnects.
 import { codedError } from './errors.js';
+import { checkListener } from './emitter.js';
 
 const SPY_CHANNEL = '/electron-common-ipc/spy';
 
@@ -45,9 +46,7 @@ function checkFilter(filter) {
  * @returns {Promise<() => void>}
  */
 export async function spy(client, filter, listener, timeoutDelay) {
-  if (typeof listener !== 'function') {
-    throw new TypeError(`ipcbus: the "listener" argument must be of type function, got ${typeof listener}`);
-  }
+  checkListener(listener);
   const wanted = checkFilter(filter);
   if (spying.has(client)) throw codedError('ipcbus: spy: this client has a spy attached already; stop it first', 'spy-attached');
   const token = {};
