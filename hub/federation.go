@@ -4,9 +4,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -30,6 +30,7 @@ type federation struct {
 	cfg    NATSConfig
 	base   uint64 // HubID << 32: the high bits of the hub's peer ids
 	self   string // P.h.<hub id>
+	inc    uint64 // this run of the hub, told in its heartbeats
 	srv    *server.Server
 	nc     *nats.Conn
 	closed chan struct{} // closed by nats.go when nc is closed
@@ -40,10 +41,18 @@ type federation struct {
 	subs map[string]*nats.Subscription // by channel, while a local peer listens
 	hubs *nats.Subscription            // P.h.<hub id>.>
 
-	// remote is the pseudo connection that requests from other hubs are
-	// made on, so that the request table bounds them (MaxRequestsPerConn).
-	remote     *conn
-	nextRemote atomic.Uint64
+	// pmu guards origins and seen (federation_presence.go). origins are
+	// the pseudo connections that other hubs' requests are made on, one a
+	// hub, so that the request table bounds them (MaxRequestsPerConn) and
+	// a hub's requests can be dropped when it goes; seen is when each
+	// other hub was last heard of.
+	pmu     sync.Mutex
+	origins map[uint32]*conn
+	seen    map[uint32]*hubSeen
+
+	dones chan fedDoneMsg // settled requests other hubs may hold (federation_done.go)
+	quit  chan struct{}   // closed at stop: the federation's goroutines end
+	wg    sync.WaitGroup
 }
 
 // newFederation returns nil when cfg does not federate.
@@ -52,13 +61,17 @@ func newFederation(h *Hub, cfg NATSConfig) *federation {
 		return nil
 	}
 	return &federation{
-		h:      h,
-		cfg:    cfg,
-		base:   uint64(cfg.HubID) << 32,
-		self:   cfg.Prefix + ".h." + strconv.FormatUint(uint64(cfg.HubID), 10),
-		subs:   make(map[string]*nats.Subscription),
-		remote: &conn{h: h, asked: make(map[uint64]uint64)},
-		closed: make(chan struct{}),
+		h:       h,
+		cfg:     cfg,
+		base:    uint64(cfg.HubID) << 32,
+		self:    cfg.Prefix + ".h." + strconv.FormatUint(uint64(cfg.HubID), 10),
+		subs:    make(map[string]*nats.Subscription),
+		origins: make(map[uint32]*conn),
+		seen:    make(map[uint32]*hubSeen),
+		dones:   make(chan fedDoneMsg, maxPendingDones),
+		quit:    make(chan struct{}),
+		closed:  make(chan struct{}),
+		inc:     rand.Uint64() | 1,
 	}
 }
 
@@ -124,6 +137,7 @@ func (f *federation) start() error {
 			f.h.log.Warn("federation: NATS disconnected; serving local peers meanwhile", "err", err)
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
+			f.rearm()
 			f.h.log.Info("federation: NATS reconnected; interest re-announced", "server", nc.ConnectedUrlRedacted())
 		}),
 		nats.ClosedHandler(func(*nats.Conn) { close(f.closed) }),
@@ -170,6 +184,13 @@ func (f *federation) start() error {
 	}
 	f.limit(sub)
 	f.hubs = sub
+	if err := f.startPresence(); err != nil {
+		nc.Close()
+		f.stopServer()
+		return fmt.Errorf("hub: federation: %w", err)
+	}
+	f.wg.Add(1)
+	go f.runDones()
 	f.h.log.Info("federation: joined", "hub_id", f.cfg.HubID, "embedded", f.cfg.Embedded, "cluster", f.h.NATSClusterAddr())
 	return nil
 }
@@ -213,10 +234,17 @@ func (f *federation) stopServer() {
 }
 
 // stop closes the NATS connection, then the embedded server, and waits
-// for nats.go's goroutines to end.
-func (f *federation) stop() {
+// for the federation's and nats.go's goroutines to end. With leave, the
+// other hubs are told first, so that they fail at once what waits on this
+// hub's peers.
+func (f *federation) stop(leave bool) {
 	if f.nc == nil {
 		return
+	}
+	close(f.quit)
+	f.wg.Wait()
+	if leave {
+		f.announceLeave()
 	}
 	f.nc.Close()
 	t := time.NewTimer(5 * time.Second) // nats.go's closed callback ends its goroutines

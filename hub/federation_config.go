@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // NATSConfig federates the hub with others over NATS (see
@@ -50,6 +51,15 @@ type NATSConfig struct {
 	// delivered, per subscription; past it NATS drops them (logged as a
 	// slow consumer). Default 1<<20 (and 256 MiB).
 	MaxPendingMsgs int
+
+	// Heartbeat is how often the hub tells the others it is alive.
+	// Default 1s.
+	Heartbeat time.Duration
+	// HeartbeatTimeout is how long a hub may go unheard before the others
+	// take it as gone and fail the requests waiting on its peers
+	// (responder-gone). A hub that shuts down tells them at once. Default
+	// 3 × Heartbeat; it must be over Heartbeat.
+	HeartbeatTimeout time.Duration
 }
 
 // maxHubID keeps peer ids below 2^52, exact as JavaScript numbers.
@@ -85,6 +95,15 @@ func (n NATSConfig) withDefaults() (NATSConfig, error) {
 	}
 	if n.MaxPendingMsgs < 0 {
 		return n, errors.New("hub: config: negative NATS.MaxPendingMsgs")
+	}
+	if n.Heartbeat == 0 {
+		n.Heartbeat = time.Second
+	}
+	if n.HeartbeatTimeout == 0 {
+		n.HeartbeatTimeout = 3 * n.Heartbeat
+	}
+	if n.Heartbeat < 0 || n.HeartbeatTimeout <= n.Heartbeat {
+		return n, fmt.Errorf("hub: config: NATS.Heartbeat %v must be positive and under NATS.HeartbeatTimeout %v", n.Heartbeat, n.HeartbeatTimeout)
 	}
 	for _, a := range []string{n.ListenAddr, n.ClusterAddr} {
 		if a == "" {

@@ -16,13 +16,17 @@ import (
 const (
 	fedSend    = 'S' // a send: target, channel, sender, args
 	fedRequest = 'Q' // a request, answered on the message's reply subject
-	fedAnswer  = 'A' // an answer: status, sender, value
+	fedAnswer  = 'A' // an answer: hub, status, sender, value
+	fedAck     = 'K' // a hub delivered a request on a channel: hub
+	fedDone    = 'D' // a request settled at its origin: origin hub, request
 )
 
 // fedMsg is a decoded message from another hub. Its byte slices point
 // into the NATS message, which nats.go does not reuse.
 type fedMsg struct {
 	kind    byte
+	hub     uint32 // the answering or acknowledging hub; a done's origin
+	id      uint64 // a done's request, at its origin
 	to      wire.Target
 	channel string
 	status  wire.Status
@@ -48,12 +52,24 @@ func appendFedMsg(b []byte, kind byte, to wire.Target, channel string, sender, b
 	return append(b, body...)
 }
 
-// appendFedAnswer encodes an answer.
-func appendFedAnswer(b []byte, status wire.Status, sender, body []byte) []byte {
+// appendFedAnswer encodes an answer from hub.
+func appendFedAnswer(b []byte, hub uint32, status wire.Status, sender, body []byte) []byte {
 	b = append(b, fedAnswer)
+	b = binary.AppendUvarint(b, uint64(hub))
 	b = binary.AppendUvarint(b, uint64(status))
 	b = appendBytes(b, sender)
 	return append(b, body...)
+}
+
+// appendFedAck encodes an acknowledgement from hub; appendFedDone a done
+// for request id of hub.
+func appendFedAck(b []byte, hub uint32) []byte {
+	return binary.AppendUvarint(append(b, fedAck), uint64(hub))
+}
+
+func appendFedDone(b []byte, hub uint32, id uint64) []byte {
+	b = binary.AppendUvarint(append(b, fedDone), uint64(hub))
+	return binary.AppendUvarint(b, id)
 }
 
 func appendBytes(b, s []byte) []byte {
@@ -93,7 +109,21 @@ func parseFedMsg(b []byte) (fedMsg, error) {
 		if !wire.ValidChannel(m.channel) {
 			return m, errFedMsg
 		}
-	case fedAnswer:
+	case fedAnswer, fedAck, fedDone:
+		var hub uint64
+		if hub, b, ok = uvarint(b); !ok || hub == 0 || hub > maxHubID {
+			return m, errFedMsg
+		}
+		m.hub = uint32(hub)
+		switch m.kind {
+		case fedAck:
+			return m, nil
+		case fedDone:
+			if m.id, _, ok = uvarint(b); !ok {
+				return m, errFedMsg
+			}
+			return m, nil
+		}
 		var s uint64
 		if s, b, ok = uvarint(b); !ok || s > 0xffff {
 			return m, errFedMsg
@@ -186,15 +216,18 @@ func (f *federation) onHubMsg(m *nats.Msg) {
 		return
 	}
 	if len(m.Data) == 0 && m.Header.Get("Status") == "503" { // NATS: no one subscribes
-		f.remoteDone(id, wire.StatusNoListener, true)
+		f.remoteDone(id, wire.StatusNoListener)
 		return
 	}
 	msg, err := parseFedMsg(m.Data)
-	if err != nil || msg.kind != fedAnswer {
+	switch {
+	case err == nil && msg.kind == fedAnswer:
+		f.onAnswer(id, msg)
+	case err == nil && msg.kind == fedAck:
+		f.onAck(id, msg.hub)
+	default:
 		f.h.log.Debug("federation: bad answer dropped", "subject", m.Subject)
-		return
 	}
-	f.onAnswer(id, msg)
 }
 
 func (f *federation) onMsg(m *nats.Msg) {
@@ -210,6 +243,8 @@ func (f *federation) onMsg(m *nats.Msg) {
 		if m.Reply != "" {
 			f.deliverRequest(msg, m.Reply)
 		}
+	case fedDone:
+		f.onDone(msg.hub, msg.id)
 	}
 }
 

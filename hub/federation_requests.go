@@ -2,6 +2,7 @@ package hub
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/nats-io/nats.go"
@@ -26,12 +27,12 @@ func (h *Hub) fedMark(r *hubRequest, channel string, to wire.Target) bool {
 	if _, ok := f.subject(channel, to); !ok {
 		return false
 	}
-	kind := uint8(remoteAny)
+	kind, hub := uint8(remoteAny), uint32(0)
 	if to.Peer != 0 {
-		kind = remoteOne
+		kind, hub = remoteOne, uint32(to.Peer>>32)
 	}
 	h.requests.mu.Lock()
-	r.remote = kind
+	r.remote, r.fedHub = kind, hub
 	h.requests.mu.Unlock()
 	return true
 }
@@ -50,31 +51,80 @@ func (h *Hub) fedRequest(r *hubRequest, fr *wire.Frame, sender []byte) {
 	}
 	if err := f.nc.PublishMsg(m); err != nil {
 		h.log.Debug("federation: request publish failed", "channel", fr.Channel, "err", err)
-		f.remoteDone(r.id, wire.StatusNoListener, true)
+		f.remoteDone(r.id, wire.StatusNoListener)
 	}
 }
 
 // onAnswer settles request id with another hub's answer. A failure (its
-// responders left or declined) is final only when the request went to
-// that hub alone: on a channel, another hub may still answer.
+// responders left or declined) is final when the request went to that hub
+// alone, or when that hub was the last that said it delivered it.
 func (f *federation) onAnswer(id uint64, m fedMsg) {
 	if m.status != wire.StatusResolved && m.status != wire.StatusRejected {
-		f.remoteDone(id, m.status, false)
+		f.remoteFailed(id, m.hub, m.status)
 		return
 	}
-	if r := f.h.requests.settle(id); r != nil {
+	t := &f.h.requests
+	t.mu.Lock()
+	r := t.byID[id]
+	if r != nil {
+		if r.remote == remoteOne { // the one hub that held it answered
+			r.remote = 0
+		}
+		t.removeLocked(r)
+	}
+	t.mu.Unlock()
+	if r != nil {
 		f.h.answer(r, m.status, m.sender, m.body)
 	}
 }
 
-// remoteDone records that no other hub will answer request id (final, or
-// the hub its target peer is on said so) and fails it with status when no
-// local responder is left either.
-func (f *federation) remoteDone(id uint64, status wire.Status, final bool) {
+// remoteFailed handles hub's failure answer to request id.
+func (f *federation) remoteFailed(id uint64, hub uint32, status wire.Status) {
 	t := &f.h.requests
 	t.mu.Lock()
 	r := t.byID[id]
-	if r == nil || r.remote == 0 || (!final && r.remote != remoteOne) {
+	if r == nil || !r.dropHolderLocked(hub) {
+		t.mu.Unlock()
+		return
+	}
+	t.removeLocked(r)
+	t.mu.Unlock()
+	f.h.answer(r, status, f.h.self, nil)
+}
+
+// dropHolderLocked records that hub no longer holds r and reports whether
+// r is then left with no one to answer it, to be failed. requests.mu is
+// held.
+func (r *hubRequest) dropHolderLocked(hub uint32) bool {
+	switch r.remote {
+	case remoteOne:
+		if r.fedHub != hub {
+			return false
+		}
+		r.remote = 0
+	case remoteAny:
+		i := slices.Index(r.fedHolders, hub)
+		if i < 0 {
+			return false
+		}
+		r.fedHolders = slices.Delete(r.fedHolders, i, i+1)
+		if len(r.fedHolders) > 0 {
+			return false
+		}
+	default:
+		return false
+	}
+	return len(r.responders) == 0
+}
+
+// remoteDone records that no other hub will answer request id (NATS says
+// no hub subscribes, or publishing failed) and fails it with status when
+// no local responder is left either.
+func (f *federation) remoteDone(id uint64, status wire.Status) {
+	t := &f.h.requests
+	t.mu.Lock()
+	r := t.byID[id]
+	if r == nil || r.remote == 0 {
 		t.mu.Unlock()
 		return
 	}
@@ -89,12 +139,25 @@ func (f *federation) remoteDone(id uint64, status wire.Status, final bool) {
 }
 
 // deliverRequest delivers another hub's request to the local listeners,
-// as a request of the hub's pseudo connection whose answer goes to reply.
+// as a request of that hub's pseudo connection (origin) whose answer goes
+// to reply. A request on a channel that reached a local listener is
+// acknowledged, so that the origin knows this hub holds it.
 func (f *federation) deliverRequest(m fedMsg, reply string) {
 	h := f.h
+	hub, originID, ok := f.parseReply(reply)
+	if !ok {
+		h.log.Debug("federation: request with a bad reply subject dropped", "reply", reply)
+		return
+	}
+	c := f.origin(hub)
+	if c == nil {
+		reason := wire.AppendStr(nil, fmt.Sprintf("too many other hubs (limit %d)", maxOrigins))
+		f.answer(reply, wire.StatusRefused, h.self, reason)
+		return
+	}
 	var buf [8]delivery
 	h.router.mu.RLock()
-	r, ok := h.requests.add(f.remote, f.nextRemote.Add(1), m.channel, h.cfg.MaxRequestsPerConn)
+	r, ok := h.requests.add(c, originID, m.channel, h.cfg.MaxRequestsPerConn)
 	var ds []delivery
 	if ok {
 		h.requests.mu.Lock()
@@ -104,7 +167,7 @@ func (f *federation) deliverRequest(m fedMsg, reply string) {
 	}
 	h.router.mu.RUnlock()
 	if !ok {
-		reason := wire.AppendStr(nil, fmt.Sprintf("too many requests from other hubs in flight (limit %d)", h.cfg.MaxRequestsPerConn))
+		reason := wire.AppendStr(nil, fmt.Sprintf("too many requests from hub %d in flight (limit %d)", hub, h.cfg.MaxRequestsPerConn))
 		f.answer(reply, wire.StatusRefused, h.self, reason)
 		return
 	}
@@ -114,12 +177,17 @@ func (f *federation) deliverRequest(m fedMsg, reply string) {
 		}
 		return
 	}
+	if m.to.Peer == 0 {
+		if err := f.nc.Publish(reply, appendFedAck(make([]byte, 0, 8), f.cfg.HubID)); err != nil {
+			h.log.Debug("federation: ack publish failed", "err", err)
+		}
+	}
 	h.deliver(ds, m.channel, r.id, m.sender, m.body, nil)
 }
 
 // answer sends an answer to another hub's request.
 func (f *federation) answer(reply string, status wire.Status, sender, body []byte) {
-	data := appendFedAnswer(make([]byte, 0, 16+len(sender)+len(body)), status, sender, body)
+	data := appendFedAnswer(make([]byte, 0, 16+len(sender)+len(body)), f.cfg.HubID, status, sender, body)
 	if err := f.nc.Publish(reply, data); err != nil {
 		f.h.log.Debug("federation: answer publish failed", "err", err)
 	}
@@ -130,6 +198,7 @@ func (h *Hub) initFederation() {
 	h.fed = newFederation(h, h.cfg.NATS)
 	if h.fed != nil {
 		h.router.onChannel = h.fed.interest
+		h.requests.onFedRemove = h.fed.queueDone
 	}
 }
 
@@ -142,9 +211,9 @@ func (h *Hub) startFederation() error {
 }
 
 // stopFederation leaves NATS (at Shutdown, once the connections closed,
-// and at Kill).
-func (h *Hub) stopFederation() {
+// telling the other hubs with leave; and at Kill, telling no one).
+func (h *Hub) stopFederation(leave bool) {
 	if h.fed != nil {
-		h.fed.stopOnce.Do(h.fed.stop)
+		h.fed.stopOnce.Do(func() { h.fed.stop(leave) })
 	}
 }

@@ -221,7 +221,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		}()
 	}
 	closing.Wait()
-	h.stopFederation()
+	h.stopFederation(true)
 	done := make(chan struct{})
 	go func() { h.wg.Wait(); close(done) }()
 	select {
@@ -254,7 +254,7 @@ func (h *Hub) Kill() {
 		}
 		c.omu.Unlock()
 	}
-	h.stopFederation()
+	h.stopFederation(false)
 	for _, c := range conns {
 		c.t.Close()
 		c.signal()

@@ -21,9 +21,13 @@ type hubRequest struct {
 
 	// Federation (federation_requests.go), guarded by requests.mu: remote
 	// is set while another hub may still answer; fedReply is where the
-	// answer goes when the request came from another hub.
-	remote   uint8
-	fedReply string
+	// answer goes when the request came from another hub; fedHub is the
+	// hub a requestTo's target is on; fedHolders are the hubs that said
+	// they delivered a request on a channel (federation_done.go).
+	remote     uint8
+	fedReply   string
+	fedHub     uint32
+	fedHolders []uint32
 }
 
 // requests is the table of requests in flight.
@@ -31,6 +35,9 @@ type requests struct {
 	mu     sync.Mutex
 	byID   map[uint64]*hubRequest
 	lastID uint64
+	// onFedRemove, when set, is told of each request removed while other
+	// hubs may hold it (remote set), so that they drop it too.
+	onFedRemove func(*hubRequest)
 }
 
 func (t *requests) init() { t.byID = make(map[uint64]*hubRequest) }
@@ -71,6 +78,9 @@ func (t *requests) removeLocked(r *hubRequest) {
 	}
 	delete(t.byID, r.id)
 	delete(r.requester.asked, r.clientID)
+	if r.remote != 0 && t.onFedRemove != nil {
+		t.onFedRemove(r)
+	}
 	for p := range r.responders {
 		delete(p.responding, r.id)
 	}
