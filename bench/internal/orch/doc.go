@@ -16,7 +16,7 @@ func DocSection(rs Results, systems []System, p Plan, info *Info) string {
 		info.LoadStart, info.LoadEnd, info.Took.Round(time.Second))
 	fmt.Fprintf(&b, "Each figure is the median of %d runs; each run moves up to the count in the plan or stops after %v of measuring (%v at 64 KiB, %v at 1 MiB). Raw figures: [`bench/results/results.csv`](../bench/results/results.csv).\n\n", p.Runs, p.Budget, p.budget(64*kib), p.budget(mib))
 	b.WriteString("![ipcbus beside electron-common-ipc, NATS and the raw-socket ceiling](../bench/results/chart.svg)\n\n")
-	b.WriteString("### Targets (issue 7)\n\n| target | status | measured |\n|---|---|---|\n")
+	b.WriteString("### Targets (issue 13; issue 11 for the Node client)\n\n| target | status | measured |\n|---|---|---|\n")
 	for _, t := range Targets(rs) {
 		status := t.Status
 		switch status {

@@ -47,42 +47,73 @@ func (s System) idleMemory(e *Env, p Plan) (float64, error) {
 	if err := errors.Join(errs...); err != nil {
 		return 0, err
 	}
-	time.Sleep(200 * time.Millisecond)
+	// A warm-up batch first, parked and settled before the figure's
+	// baseline: what the first connections cost once (heap arenas, the
+	// parker, the stacks of the readers that run until their connections
+	// park, none of which the hub hands back to the OS) is not a cost per
+	// connection.
+	warm, err := openIdle(ws, idleWarm(p.IdleN), 0)
+	if err != nil {
+		return 0, err
+	}
+	time.Sleep(idleSettle)
 	before, err := rss(r.hub.pid())
 	if err != nil {
 		return 0, err
 	}
-	replies := make([]proto.Reply, idleProcs)
-	for i, w := range ws {
-		n := p.IdleN / idleProcs
-		if i == 0 {
-			n += p.IdleN % idleProcs
-		}
-		wg.Go(func() {
-			replies[i], errs[i] = w.call(proto.Command{Op: proto.OpIdle, N: n, TimeoutMS: 60000}, 70*time.Second)
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	held, err := openIdle(ws, p.IdleN, warm)
+	if err != nil {
 		return 0, err
 	}
-	opened := 0
-	for _, rr := range replies {
-		opened += rr.Count
-		if rr.Err != "" {
-			err = errors.Join(err, errors.New(rr.Err))
-		}
-	}
-	if opened != p.IdleN {
-		return 0, fmt.Errorf("%d of %d idle connections opened: %v", opened, p.IdleN, err)
-	}
-	// Let the hub finish the handshakes it has read and settle.
-	time.Sleep(500 * time.Millisecond)
+	opened := held - warm
+	// Let the hub finish the handshakes it has read, park the connections
+	// (hub.parkAfter, 100 ms after their last read) and settle.
+	time.Sleep(idleSettle)
 	after, err := rss(r.hub.pid())
 	if err != nil {
 		return 0, err
 	}
 	return float64(after-before) / float64(opened), nil
+}
+
+// idleSettle is how long the hub is left after a batch of idle connections
+// is open: well past the 100 ms after which ipcbus parks a quiet one.
+const idleSettle = 500 * time.Millisecond
+
+// idleWarm is the size of the warm-up batch of idle connections.
+func idleWarm(n int) int { return max(n/4, 100) }
+
+// openIdle has the workers ws, which hold had idle connections between
+// them, open n more, and returns how many they hold; fewer is an error.
+func openIdle(ws []*proc, n, had int) (int, error) {
+	replies := make([]proto.Reply, len(ws))
+	errs := make([]error, len(ws))
+	var wg sync.WaitGroup
+	for i, w := range ws {
+		k := n / len(ws)
+		if i == 0 {
+			k += n % len(ws)
+		}
+		wg.Go(func() {
+			replies[i], errs[i] = w.call(proto.Command{Op: proto.OpIdle, N: k, TimeoutMS: 60000}, 70*time.Second)
+		})
+	}
+	wg.Wait()
+	err := errors.Join(errs...)
+	if err != nil {
+		return 0, err
+	}
+	held := 0
+	for _, rr := range replies {
+		held += rr.Count
+		if rr.Err != "" {
+			err = errors.Join(err, errors.New(rr.Err))
+		}
+	}
+	if held != had+n {
+		return held, fmt.Errorf("%d of %d idle connections opened: %v", held-had, n, err)
+	}
+	return held, nil
 }
 
 // rss returns a process's resident set size in bytes.

@@ -87,7 +87,7 @@ func SmokePlan() Plan {
 		ParN:        map[int]int{16: 200, 64 * kib: 50},
 		InFlight:    64,
 		ConnectN:    5,
-		IdleN:       100,
+		IdleN:       1000,
 		BigSizes:    []int{1e5},
 		BigN:        map[int]int{1e5: 1},
 		WindowBytes: 16 * mib,

@@ -190,7 +190,7 @@ func PrintTables(w io.Writer, rs Results, systems []System, p Plan) {
 		fmt.Fprintln(w, "\nBrowser: client.wasm")
 		g.text(w)
 	}
-	fmt.Fprintln(w, "\nTargets (issue 7)")
+	fmt.Fprintln(w, "\nTargets (issue 13; issue 11 for the Node client)")
 	for _, t := range Targets(rs) {
 		fmt.Fprintf(w, "  %-7s %s: %s\n", t.Status, t.Name, t.Detail)
 	}

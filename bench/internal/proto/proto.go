@@ -81,7 +81,7 @@ type Reply struct {
 	Addrs []string `json:"addrs,omitempty"` // hello of an ipcbus hub: unix, tcp and ws addresses
 	PID   int      `json:"pid,omitempty"`
 
-	Count   int     `json:"count,omitempty"`   // messages received, requests answered, connections made
+	Count   int     `json:"count,omitempty"`   // messages received, requests answered, connections made (OpIdle: held)
 	Bad     int     `json:"bad,omitempty"`     // payloads of the wrong size, failed requests
 	Dropped uint64  `json:"dropped,omitempty"` // events the client library dropped
 	FirstNS int64   `json:"firstNs,omitempty"` // unix ns of the first counted message

@@ -41,7 +41,8 @@ func (w *Worker) connect(ctx context.Context, cmd *proto.Command) proto.Reply {
 	return r
 }
 
-// openIdle opens cmd.N connections and keeps them until OpRelease.
+// openIdle opens cmd.N connections more and keeps them until OpRelease;
+// the reply counts the connections it holds.
 func (w *Worker) openIdle(ctx context.Context, cmd *proto.Command) proto.Reply {
 	const parallel = 64
 	var (
@@ -78,7 +79,7 @@ func (w *Worker) openIdle(ctx context.Context, cmd *proto.Command) proto.Reply {
 	}
 	wg.Wait()
 	w.idle = append(w.idle, links...)
-	r := proto.Reply{Count: len(links), Bad: bad}
+	r := proto.Reply{Count: len(w.idle), Bad: bad} // held in all, as the Node worker counts
 	if first != nil {
 		r.Err = fmt.Sprintf("%d of %d failed, first: %v", bad, cmd.N, first)
 	}
