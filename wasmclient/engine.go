@@ -12,8 +12,9 @@ import (
 )
 
 // engine is one hub connection with the JS clients on it. JavaScript
-// drives it with post(n): an op, msgpack-encoded in io.in (msgp.go); it
-// answers with records through io.record (outbox.go).
+// drives it through the exports (exports.go): an op, msgpack-encoded
+// (msgp.go), written into Go's memory; it answers with records through
+// io.recordMem (outbox.go).
 //
 // Each JS client (CreateIpcBusClient) is a bus.Client on the engine's one
 // bus.Conn: a renderer's peers share a WebSocket. The Conn is dialled when
@@ -22,9 +23,7 @@ type engine struct {
 	out  *outbox
 	opts bus.Options
 	dial bus.Dialer
-	post js.Func
-	in   js.Value // io.in: where JavaScript encodes an op before post(n)
-	id   int32    // for the exported entry points (exports.go)
+	id   int32 // for the exported entry points (exports.go)
 
 	mu       sync.Mutex
 	conn     *bus.Conn
@@ -56,7 +55,6 @@ func newEngine(config, io js.Value) *engine {
 	e := &engine{
 		out:     newOutbox(io),
 		dial:    wsDialer(str(config, "url"), newWSIO(io)),
-		in:      io.Get("in"),
 		clients: make(map[int]*clientState),
 	}
 	e.id = register(e)
@@ -72,27 +70,11 @@ func newEngine(config, io js.Value) *engine {
 	e.reqs.init()
 	e.pt = portTable{bound: make(map[int]*bus.Port), given: make(map[*bus.Port]int), sent: make(map[*bus.Port]int)}
 	e.out.ports = e.eventPorts
-	e.post = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		if len(args) < 1 || args[0].Type() != js.TypeNumber {
-			return jsError("bad-call", "post(n[, bytes]): n must be the length of the op in io.in (or in bytes)")
-		}
-		src := e.in
-		if len(args) > 1 && args[1].Type() == js.TypeObject {
-			src = args[1]
-		}
-		b := make([]byte, args[0].Int())
-		js.CopyBytesToGo(b, src)
-		if err := e.run(b); err != nil {
-			return errorValue(err)
-		}
-		return nil
-	})
 	return e
 }
 
 func (e *engine) jsObject() js.Value {
 	o := newObject()
-	o.Set("post", e.post)
 	o.Set("id", e.id)
 	return o
 }

@@ -38,13 +38,6 @@ func num(v js.Value, key string, def int) int {
 
 func flag(v js.Value, key string) bool { return v.Get(key).Truthy() }
 
-// toJSBytes copies b into a new Uint8Array.
-func toJSBytes(b []byte) js.Value {
-	u := jsUint8Array.New(len(b))
-	js.CopyBytesToJS(u, b)
-	return u
-}
-
 // processOf reads a process identity object; absent fields stay zero.
 func processOf(v js.Value) bus.Process {
 	if v.Type() != js.TypeObject {
@@ -66,12 +59,6 @@ func jsError(code, message string) js.Value {
 	o.Set("code", code)
 	o.Set("message", message)
 	return o
-}
-
-// errorValue is err as an op's immediate result: {code, message}.
-func errorValue(err error) js.Value {
-	code, msg, _ := describeError(err)
-	return jsError(code, msg)
 }
 
 // describeError describes err for JavaScript: a stable code and the

@@ -11,9 +11,10 @@
 // JS values. web/README.md lists the ops.
 //
 // On start, main calls globalThis.__ipcbusBoot(api) once, where api is
-// {newEngine(config, io) → {post(n[, bytes])}}, then parks forever: the
-// exported functions die with the Go program. io holds the byte buffers
-// and functions the engine shares with JavaScript (web/src/engine.js).
+// {newEngine(config, io) → {id}}, then parks forever: the
+// exported functions die with the Go program. io holds the functions the
+// engine shares with JavaScript (web/src/engine.js); id names the engine
+// in the calls of the module's exports (exports.go).
 //
 // Every function JavaScript can call returns at once. Work that waits (a
 // dial, a request, a close) runs on its own goroutine and answers with a
@@ -25,7 +26,7 @@ import "syscall/js"
 func main() {
 	api := js.Global().Get("Object").New()
 	api.Set("newEngine", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		if len(args) < 2 || args[1].Type() != js.TypeObject || args[1].Get("record").Type() != js.TypeFunction {
+		if len(args) < 2 || args[1].Type() != js.TypeObject || args[1].Get("recordMem").Type() != js.TypeFunction {
 			return jsError("bad-call", "newEngine(config, io): io must be the engine's I/O object (web/src/engine.js)")
 		}
 		return newEngine(args[0], args[1]).jsObject()

@@ -12,35 +12,27 @@ import (
 )
 
 // outbox hands the engine's messages to JavaScript, in order, each as a
-// msgpack record: read by io.recordMem(addr, n) where it is in Go's memory
-// (with the exports: exports.go), else copied into io.out and announced
-// with io.record(n). JavaScript decodes it at once and queues it; the queue goes to the JS
+// msgpack record read by io.recordMem(addr, n) where it is in Go's memory.
+// JavaScript decodes it at once and queues it; the queue goes to the JS
 // side in a microtask, that is once Go has returned to JavaScript: once
 // every woken goroutine (the dispatcher among them) is idle again. A
 // delivery to a JS client is one "event" record; JavaScript calls the
 // client's listeners of its channel.
 type outbox struct {
 	io        js.Value
-	record    js.Value                    // io.record(n[, bytes])
 	recordMem js.Value                    // io.recordMem(addr, n): the record in Go's memory (exports.go)
-	mem       bool                        // use recordMem
 	ports     func([]*bus.Port) []portRef // describes an event's ports (ports.go)
 
 	mu      sync.Mutex
-	buf     js.Value // io.out
+	buf     js.Value // io.out, for the results of exported calls; it grows to fit them
 	size    int
 	scratch rec
 }
 
-// Records up to maxOut bytes go through io.out, which grows to fit them;
-// larger ones get a Uint8Array of their own.
-const (
-	minOut = 4 << 10
-	maxOut = 1 << 20
-)
+const minOut = 4 << 10
 
 func newOutbox(io js.Value) *outbox {
-	o := &outbox{io: io, record: io.Get("record"), recordMem: io.Get("recordMem"), mem: io.Get("exports").Truthy()}
+	o := &outbox{io: io, recordMem: io.Get("recordMem")}
 	o.setBuf(minOut)
 	return o
 }
@@ -58,25 +50,8 @@ func (o *outbox) sendLocked(r rec) {
 			println("ipcbus: client.wasm: delivering a record threw:", fmt.Sprint(v))
 		}
 	}()
-	n := len(r)
-	if o.mem {
-		o.recordMem.Invoke(addr(r), n)
-		runtime.KeepAlive(r)
-		return
-	}
-	if n > o.size && n <= maxOut {
-		size := o.size
-		for size < n {
-			size *= 2
-		}
-		o.setBuf(size)
-	}
-	if n > o.size {
-		o.record.Invoke(n, toJSBytes(r))
-		return
-	}
-	js.CopyBytesToJS(o.buf, r)
-	o.record.Invoke(n)
+	o.recordMem.Invoke(addr(r), len(r))
+	runtime.KeepAlive(r)
 }
 
 // result puts err, as {code, message}, in io.out without announcing it:

@@ -29,22 +29,16 @@ const (
 var errDial = errors.New("ipcbus: websocket refused or unreachable (bad token or origin, or no hub at that address)")
 
 // wsIO is what the transport uses of the engine's io object: functions
-// that move frames between the socket and byte buffers, so that a frame
+// that move frames between the socket and Go's memory, so that a frame
 // crosses as a copy and a call with numbers, never as a JS object built
 // per message.
 type wsIO struct {
-	// send(ws, buf, n) sends buf's first n bytes and returns the socket's
-	// bufferedAmount.
-	send js.Value
-	// sendMem(ws, addr, n) sends the n bytes at addr in Go's memory (with
-	// the exports: exports.go) and returns the socket's bufferedAmount.
+	// sendMem(ws, addr, n) sends the n bytes at addr in Go's memory and
+	// returns the socket's bufferedAmount.
 	sendMem js.Value
-	mem     bool // use sendMem
-	// listen(ws, buf, fn, id) hands each message to the engine: with the
-	// exports, written into the memory ipcbus_recv_buffer(id, n) makes and
-	// announced with ipcbus_recv(id, n) (n = -1: a text message); else
-	// copied into buf and announced with fn(n), one larger than buf with
-	// fn(n, bytes), a text message with fn(-1).
+	// listen(ws, id) hands each message to the engine, written into the
+	// memory ipcbus_recv_buffer(id, n) makes and announced with
+	// ipcbus_recv(id, n) (n = -1: a text message): exports.go.
 	listen js.Value
 	// webSocket is the WebSocket constructor (io.WebSocket: the ws package
 	// under Node), else the global one.
@@ -57,7 +51,7 @@ type wsIO struct {
 }
 
 func newWSIO(io js.Value) *wsIO {
-	w := &wsIO{send: io.Get("wsSend"), sendMem: io.Get("wsSendMem"), mem: io.Get("exports").Truthy(), listen: io.Get("wsListen"),
+	w := &wsIO{sendMem: io.Get("wsSendMem"), listen: io.Get("wsListen"),
 		webSocket: io.Get("WebSocket"), streamOpen: io.Get("streamOpen")}
 	if w.webSocket.Type() != js.TypeFunction {
 		w.webSocket = js.Global().Get("WebSocket")
@@ -65,30 +59,19 @@ func newWSIO(io js.Value) *wsIO {
 	return w
 }
 
-// Without the exports, frames up to inBuf bytes arrive through the
-// transport's receive buffer, and the send buffer starts at minOutBuf bytes
-// and grows to the largest frame (up to maxOutBuf).
-const (
-	inBuf     = 64 << 10
-	minOutBuf = 4 << 10
-)
-
 // wsTransport is a bus.Transport over the browser's WebSocket: one frame
 // per binary message.
 type wsTransport struct {
 	ws       js.Value
 	io       *wsIO
-	in       js.Value    // the receive buffer (a Uint8Array), for listen's fn
 	id       int32       // for ipcbus_recv (exports.go)
 	pending  []byte      // the frame ipcbus_recv_buffer made, until ipcbus_recv
 	frames   chan []byte // frames; a stream's: runs of frames (stream.go)
 	run      []byte      // the reader's: what is left of a stream's run
 	maxFrame atomic.Int64
 
-	// the writer's: the send buffer, and the socket's bufferedAmount after
-	// the last send
-	out      js.Value
-	outSize  int
+	// the writer's: the buffer that joins a frame's pieces, and the
+	// socket's bufferedAmount after the last send
 	joined   []byte
 	buffered int
 
@@ -113,12 +96,11 @@ func wsDialer(url string, io *wsIO) bus.Dialer {
 
 func dialWS(ctx context.Context, url string, io *wsIO) (*wsTransport, error) {
 	stream := isStreamAddr(url)
-	if stream && (!io.mem || io.streamOpen.Type() != js.TypeFunction) {
-		return nil, errors.New("ipcbus: " + url + ": a stream address needs the engine's exports and io.streamOpen (Node)")
+	if stream && io.streamOpen.Type() != js.TypeFunction {
+		return nil, errors.New("ipcbus: " + url + ": a stream address needs io.streamOpen (Node)")
 	}
 	t := &wsTransport{
 		io:     io,
-		in:     jsUint8Array.New(inBuf),
 		frames: make(chan []byte, recvQueue),
 		done:   make(chan struct{}),
 		opened: make(chan struct{}),
@@ -138,13 +120,8 @@ func dialWS(ctx context.Context, url string, io *wsIO) (*wsTransport, error) {
 		t.drain = make(chan struct{}, 1)
 		t.on("drain", func(js.Value) { t.drained() })
 	}
-	onMessage := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		t.onMessage(args)
-		return nil
-	})
-	t.funcs = append(t.funcs, onMessage)
 	t.id = registerTransport(t)
-	io.listen.Invoke(ws, t.in, onMessage, t.id)
+	io.listen.Invoke(ws, t.id)
 	t.on("close", func(ev js.Value) {
 		code, reason := ev.Get("code").Int(), ev.Get("reason").String()
 		t.fail(fmt.Errorf("ipcbus: %s closed (code %d) %s", t.kind(), code, reason))
@@ -203,22 +180,6 @@ func (t *wsTransport) on(event string, fn func(js.Value)) {
 	})
 	t.funcs = append(t.funcs, f)
 	t.ws.Set("on"+event, f)
-}
-
-// onMessage runs in a JS callback (io.listen's fn): it must not block.
-func (t *wsTransport) onMessage(args []js.Value) {
-	n := args[0].Int()
-	if n < 0 || int64(n) > t.maxFrame.Load() {
-		t.frame(n, nil)
-		return
-	}
-	src := t.in
-	if len(args) > 1 {
-		src = args[1]
-	}
-	b := make([]byte, n)
-	js.CopyBytesToGo(b, src)
-	t.frame(n, b)
 }
 
 // frame takes a message of n bytes from the hub (n < 0: a text message):
@@ -328,36 +289,13 @@ func (t *wsTransport) send(f wire.OutFrame) (err error) {
 			t.joined = nil
 		}
 	}
-	if t.io.mem {
-		t.buffered = t.io.sendMem.Invoke(t.ws, addr(b), len(b)).Int()
-		runtime.KeepAlive(b)
-		return nil
-	}
-	out := t.out
-	switch {
-	case len(b) > maxOutBuf:
-		out = toJSBytes(b) // a buffer of its own
-	case len(b) > t.outSize:
-		size := max(t.outSize, minOutBuf)
-		for size < len(b) {
-			size *= 2
-		}
-		t.out, t.outSize = jsUint8Array.New(size), size
-		out = t.out
-		fallthrough
-	default:
-		js.CopyBytesToJS(out, b)
-	}
-	t.buffered = t.io.send.Invoke(t.ws, out, len(b)).Int()
+	t.buffered = t.io.sendMem.Invoke(t.ws, addr(b), len(b)).Int()
+	runtime.KeepAlive(b)
 	return nil
 }
 
-// maxKeptJoin bounds the buffer kept for joining two-piece frames, and
-// maxOutBuf the send buffer: larger frames get memory of their own.
-const (
-	maxKeptJoin = 1 << 20
-	maxOutBuf   = 1 << 20
-)
+// maxKeptJoin bounds the buffer kept for joining two-piece frames.
+const maxKeptJoin = 1 << 20
 
 func (t *wsTransport) fail(err error) {
 	t.once.Do(func() {

@@ -13,8 +13,8 @@ import * as codec from './codec.js';
 
 // engineIO is what client.wasm shares with this script (wasmclient/):
 // ops go in as msgpack bytes, what the engine answers comes out as
-// msgpack records (io.out, then io.record(n)), and WebSocket frames
-// cross through byte buffers. Nothing is built per message as JS objects
+// msgpack records (io.recordMem(addr, n), read in Go's memory), and
+// WebSocket frames cross as bytes written into or read from Go's memory. Nothing is built per message as JS objects
 // on the Go side, where each property read or write costs microseconds;
 // here it is the JIT's work. onBatch gets the records of one turn, in
 // order, in a microtask of their own (never inside Go's call).
@@ -23,9 +23,7 @@ import * as codec from './codec.js';
 // received frames written into Go's memory, then ipcbus_post or
 // ipcbus_recv), not syscall/js callbacks, which cost tens of
 // microseconds each; io.resume() then lets the goroutines they woke run,
-// at once for a frame, in a microtask for ops. Without the exports
-// (engine.post(n) with the op in io.in) it works the same, slower.
-const IN_SIZE = 64 * 1024;
+// at once for a frame, in a microtask for ops.
 function engineIO(onBatch, extra) {
   let queue = [];
   const flush = () => {
@@ -39,14 +37,10 @@ function engineIO(onBatch, extra) {
   };
   const io = {
     ...extra,
-    in: new Uint8Array(IN_SIZE),
-    out: null, // set by the engine, which grows it
+    out: null, // set by the engine, which grows it: an exported call's error
     exports: null, // the module's exports, once it runs
     resume: null, // runs the goroutines woken since Go last ran
     kickQueued: false,
-    record(n, bytes) {
-      io.take(codec.decode(bytes || io.out.subarray(0, n)));
-    },
     // recordMem decodes a record where it is in Go's memory.
     recordMem(addr, n) {
       io.take(codec.decode(new Uint8Array(io.exports.mem.buffer, addr, n), io.copyBinary));
@@ -55,46 +49,28 @@ function engineIO(onBatch, extra) {
       queue.push(m);
       if (queue.length === 1) queueMicrotask(flush);
     },
-    wsSend(ws, buf, n) {
-      ws.send(n === buf.length ? buf : buf.subarray(0, n));
-      return ws.bufferedAmount;
-    },
     // wsSendMem sends a frame where it is in Go's memory (send copies it).
     wsSendMem(ws, addr, n) {
       ws.send(new Uint8Array(io.exports.mem.buffer, addr, n));
       return ws.bufferedAmount;
     },
-    wsListen(ws, buf, fn, id) {
+    wsListen(ws, id) {
       if (typeof ws.listenFrames === 'function') { // a stream (node/stream.js)
         ws.listenFrames(io, id);
         return;
       }
       ws.onmessage = (ev) => {
+        // Written into memory the engine makes for it (and keeps).
         const ex = io.exports;
-        if (ex) {
-          // Written into memory the engine makes for it (and keeps).
-          let n = -1;
-          if (ev.data instanceof ArrayBuffer) {
-            const b = new Uint8Array(ev.data);
-            n = b.length;
-            const addr = ex.ipcbus_recv_buffer(id, n);
-            if (addr !== 0) new Uint8Array(ex.mem.buffer, addr, n).set(b);
-          }
-          ex.ipcbus_recv(id, n);
-          io.resume();
-          return;
+        let n = -1;
+        if (ev.data instanceof ArrayBuffer) {
+          const b = new Uint8Array(ev.data);
+          n = b.length;
+          const addr = ex.ipcbus_recv_buffer(id, n);
+          if (addr !== 0) new Uint8Array(ex.mem.buffer, addr, n).set(b);
         }
-        if (!(ev.data instanceof ArrayBuffer)) {
-          fn(-1);
-          return;
-        }
-        const b = new Uint8Array(ev.data);
-        if (b.length > buf.length) {
-          fn(b.length, b);
-          return;
-        }
-        buf.set(b);
-        fn(b.length);
+        ex.ipcbus_recv(id, n);
+        io.resume();
       };
     },
   };
@@ -159,13 +135,11 @@ function kick(io) {
   });
 }
 
-// post encodes op msg for the engine and runs it: through the export
-// ipcbus_post when there is one, else the engine's post, called as a
-// plain function (a method call would hand Go `this` too, one more JS
-// reference and finalizer per op).
+// post encodes op msg for the engine and runs it through the export
+// ipcbus_post (a send through ipcbus_send: postSend).
 function post(engine, io, msg) {
   const ex = io.exports;
-  if (ex && msg.op === 'send' && msg.to === undefined && msg.seq === undefined && typeof msg.channel === 'string' && ex.ipcbus_send) {
+  if (msg.op === 'send' && msg.to === undefined && msg.seq === undefined && typeof msg.channel === 'string') {
     const r = postSend(engine, io, ex, msg);
     if (r !== null) return r;
   }
@@ -175,20 +149,12 @@ function post(engine, io, msg) {
   } catch (err) {
     return { code: 'bad-call', message: `ipcbus: engine: ${err.message}` };
   }
-  if (ex) {
-    // Written into memory the engine makes for the op (and keeps).
-    const addr = ex.ipcbus_op_buffer(b.length);
-    new Uint8Array(ex.mem.buffer, addr, b.length).set(b);
-    const n = ex.ipcbus_post(engine.id, b.length);
-    kick(io);
-    return n > 0 ? codec.decode(io.out.subarray(0, n)) : undefined;
-  }
-  const enginePost = engine.post;
-  if (b.length <= io.in.length) {
-    io.in.set(b);
-    return enginePost(b.length);
-  }
-  return enginePost(b.length, b);
+  // Written into memory the engine makes for the op (and keeps).
+  const addr = ex.ipcbus_op_buffer(b.length);
+  new Uint8Array(ex.mem.buffer, addr, b.length).set(b);
+  const n = ex.ipcbus_post(engine.id, b.length);
+  kick(io);
+  return n > 0 ? codec.decode(io.out.subarray(0, n)) : undefined;
 }
 
 // postSend runs a send through ipcbus_send (wasmclient/exports.go): the
@@ -222,8 +188,8 @@ export async function runWasm(Go, instantiate, scope) {
   go.run(instance).then(() => console.error('ipcbus: client.wasm exited'));
   const api = await booted;
   delete scope.__ipcbusBoot;
-  const hasExports = typeof instance.exports.ipcbus_post === 'function';
-  return { api, exports: hasExports ? instance.exports : null, resume: () => go._resume() };
+  if (typeof instance.exports.ipcbus_post !== 'function') throw new Error('ipcbus: client.wasm has no exports (built with an older Go?)');
+  return { api, exports: instance.exports, resume: () => go._resume() };
 }
 
 // startEngine makes an engine once wasm (runWasm's Promise) resolves and
@@ -247,10 +213,8 @@ export function startEngine(wasm, config, extra) {
   };
   const t0 = performance.now();
   link.ready = Promise.resolve(wasm).then((w) => {
-    if (w.exports) {
-      io.exports = w.exports;
-      io.resume = w.resume;
-    }
+    io.exports = w.exports;
+    io.resume = w.resume;
     link.engine = w.api.newEngine({ url: config.url, token: config.token, process: config.process }, io);
     link.loadMillis = performance.now() - t0;
   });
