@@ -26,3 +26,13 @@ func decodeArgs(b []byte, v any) error {
 func tokenEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
+
+// decodeHubAnswer decodes another hub's answer to a federation query
+// (federation_query.go) into a typed v: at most a NATS message, its
+// nesting checked by wire.CheckNesting first.
+func decodeHubAnswer(b []byte, v any) error {
+	if err := wire.CheckNesting(b); err != nil {
+		return err
+	}
+	return msgpack.Unmarshal(b, v)
+}

@@ -39,7 +39,7 @@
 // hub answers at once when no peer listens, and when every peer that got the
 // request has left. Requests on bus.ChannelQueryState,
 // bus.ChannelServiceAvailable and bus.ChannelQueryServices are answered by the
-// hub itself. A peer that listens on wire.ChannelSpy and asks on it becomes
+// hub itself (a federated hub asks the other hubs and answers for all). A peer that listens on wire.ChannelSpy and asks on it becomes
 // a spy: it gets an event for each thing the hub routes (bus.Client.Spy,
 // docs/spy.md); with no spy attached the data path only loads a nil pointer.
 //

@@ -50,9 +50,10 @@ type federation struct {
 	origins map[uint32]*conn
 	seen    map[uint32]*hubSeen
 
-	dones chan fedDoneMsg // settled requests other hubs may hold (federation_done.go)
-	quit  chan struct{}   // closed at stop: the federation's goroutines end
-	wg    sync.WaitGroup
+	dones   chan fedDoneMsg // settled requests other hubs may hold (federation_done.go)
+	queries chan struct{}   // a slot per query waiting on other hubs (federation_query.go)
+	quit    chan struct{}   // closed at stop: the federation's goroutines end
+	wg      sync.WaitGroup
 }
 
 // newFederation returns nil when cfg does not federate.
@@ -69,6 +70,7 @@ func newFederation(h *Hub, cfg NATSConfig) *federation {
 		origins: make(map[uint32]*conn),
 		seen:    make(map[uint32]*hubSeen),
 		dones:   make(chan fedDoneMsg, maxPendingDones),
+		queries: make(chan struct{}, maxFedQueries),
 		quit:    make(chan struct{}),
 		closed:  make(chan struct{}),
 		inc:     rand.Uint64() | 1,
@@ -184,6 +186,11 @@ func (f *federation) start() error {
 	}
 	f.limit(sub)
 	f.hubs = sub
+	if err := f.startQueries(); err != nil {
+		nc.Close()
+		f.stopServer()
+		return fmt.Errorf("hub: federation: %w", err)
+	}
 	if err := f.startPresence(); err != nil {
 		nc.Close()
 		f.stopServer()

@@ -306,6 +306,9 @@ func (c *conn) onRequest(f *wire.Frame) error {
 			r.spy = &spyStart{from: p.info}
 			h.tapMessage(tapped, wire.SpyRequest, p, []wire.Peer{h.selfPeer()}, f.Channel, 0, f.Body)
 		}
+		if h.fed.askOthers(r, status, f) {
+			return nil // answered once the other hubs have
+		}
 		h.answer(r, status, h.self, answer)
 		return nil
 	}

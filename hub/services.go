@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"sort"
 	"sync"
 
 	"github.com/ipcbus/ipcbus/shared/wire"
@@ -154,11 +153,6 @@ func (h *Hub) servicesNamed(name string) []ServiceState {
 		out = append(out, ServiceState{Name: r.name, Peer: r.p.info, CallHandlers: handlers, SupportEventEmitter: r.st.SupportEventEmitter})
 	}
 	h.router.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Name != out[j].Name {
-			return out[i].Name < out[j].Name
-		}
-		return out[i].Peer.ID < out[j].Peer.ID
-	})
+	sortServices(out)
 	return out
 }

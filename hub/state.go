@@ -12,6 +12,9 @@ import (
 // subscriptions, and every channel with its number of subscribed peers.
 type State struct {
 	Hub string `json:"hub" msgpack:"hub"`
+	// HubID is the hub's id in its federation; 0 when it does not
+	// federate.
+	HubID uint32 `json:"hubId,omitempty" msgpack:"hubId,omitempty"`
 	// Listeners are the hub's listeners by kind ("unix", "tcp", "ws") with
 	// the address a client dials, without the token: "unix:/path",
 	// "tcp:127.0.0.1:50494", "ws://127.0.0.1:50495/ws". An IpcBusBridge in
@@ -19,6 +22,13 @@ type State struct {
 	Listeners   map[string]string `json:"listeners" msgpack:"listeners"`
 	Connections []ConnectionState `json:"connections" msgpack:"connections"`
 	Channels    []ChannelState    `json:"channels" msgpack:"channels"`
+	// Hubs are the other hubs of the federation, in hub id order, as
+	// they answered a queryState (Hub.State leaves it empty): each that
+	// answered within half a second.
+	Hubs []State `json:"hubs,omitempty" msgpack:"hubs,omitempty"`
+	// Truncated is set on a federated hub's state too large for a NATS
+	// message: only its name, id and listeners are told.
+	Truncated bool `json:"truncated,omitempty" msgpack:"truncated,omitempty"`
 }
 
 // ConnectionState is one connection in a State.
@@ -52,7 +62,7 @@ type ChannelState struct {
 
 // State returns a snapshot of the hub, sorted by id and channel name.
 func (h *Hub) State() State {
-	s := State{Hub: h.cfg.Name, Listeners: map[string]string{}, Connections: []ConnectionState{}, Channels: []ChannelState{}}
+	s := State{Hub: h.cfg.Name, HubID: h.HubID(), Listeners: map[string]string{}, Connections: []ConnectionState{}, Channels: []ChannelState{}}
 	h.mu.Lock()
 	for kind := range h.listeners {
 		s.Listeners[kind] = h.addrLocked(kind)

@@ -39,6 +39,10 @@ type System struct {
 	// Big says whether the big-payload scenario runs: ipcbus Go to Go,
 	// ipcbus Node to Node and electron-common-ipc, over Unix sockets.
 	Big bool
+	// Federated runs two ipcbus hubs in the hub process, federated over
+	// an embedded NATS server: worker 0 is on the first, the others on the
+	// second, so that everything measured crosses hubs.
+	Federated bool
 	// env for every process of the system (eci-tcp-nodelay sets one).
 	Env []string
 }
@@ -49,6 +53,7 @@ func Systems() []System {
 		{Name: "ipcbus-unix", Family: "ipcbus", Transport: "unix", HasHub: true, Memory: true, Big: true},
 		{Name: "ipcbus-tcp", Family: "ipcbus", Transport: "tcp", HasHub: true},
 		{Name: "ipcbus-ws", Family: "ipcbus", Transport: "ws", HasHub: true, Memory: true},
+		{Name: "ipcbus-fed-unix", Family: "ipcbus", Transport: "unix", HasHub: true, Federated: true},
 		// The browser rows: a page in headless Chromium; both are measured
 		// in the same page runs (browser.go).
 		{Name: BrowserWasm, Family: "browser", Transport: "ws", HasHub: true},
@@ -79,6 +84,7 @@ type running struct {
 	hub     *proc
 	workers []*proc
 	addr    string // what workers connect to
+	addrB   string // Federated: what workers 1 and up connect to
 }
 
 // startHub starts the system's hub, broker, server or relay.
@@ -88,12 +94,20 @@ func (s System) startHub(e *Env) (*running, error) {
 	var err error
 	switch s.Family {
 	case "ipcbus", "ipcbus-node":
-		if r.hub, err = startProc(s.Name+" hub", s.Env, e.benchproc, "hub", "-unix", sock); err != nil {
+		argv := []string{e.benchproc, "hub", "-unix", sock}
+		if s.Federated {
+			argv = append(argv, "-federated")
+		}
+		if r.hub, err = startProc(s.Name+" hub", s.Env, argv...); err != nil {
 			return nil, err
 		}
 		a := r.hub.hello.Addrs
-		r.addr = map[string]string{"unix": a[0], "tcp": a[1], "ws": a[2]}[s.Transport]
-		if r.addr == "" {
+		pick := func(a []string) string { return map[string]string{"unix": a[0], "tcp": a[1], "ws": a[2]}[s.Transport] }
+		r.addr = pick(a)
+		if s.Federated && len(a) == 6 {
+			r.addrB = pick(a[3:])
+		}
+		if r.addr == "" || s.Federated && r.addrB == "" {
 			r.hub.stop()
 			return nil, fmt.Errorf("%s: the hub has no %s listener", s.Name, s.Transport)
 		}
@@ -149,7 +163,11 @@ func (r *running) startWorker(id int) (*proc, error) {
 	case "raw-relay":
 		return startProc(name, s.Env, e.benchproc, "worker", "-system", s.Family, "-network", s.Transport, "-addr", r.addr, "-id", fmt.Sprint(id))
 	}
-	return startProc(name, s.Env, e.benchproc, "worker", "-system", s.Family, "-addr", r.addr, "-id", fmt.Sprint(id))
+	addr := r.addr
+	if s.Federated && id > 0 {
+		addr = r.addrB
+	}
+	return startProc(name, s.Env, e.benchproc, "worker", "-system", s.Family, "-addr", addr, "-id", fmt.Sprint(id))
 }
 
 // start starts the hub and the workers.

@@ -28,6 +28,7 @@ var ratioRows = [][2]string{
 	{"ipcbus-unix", "eci-unix"},
 	{"ipcbus-unix", "raw-relay-unix"},
 	{"ipcbus-unix", "nats-tcp"},
+	{"ipcbus-fed-unix", "ipcbus-unix"},
 	{"ipcbus-tcp", "eci-tcp-nodelay"},
 	{BrowserWasm, BrowserRaw},
 }
