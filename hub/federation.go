@@ -22,6 +22,7 @@ import (
 //	                          while a local peer listens to it
 //	P.h.<hub id>.m            sends and requests to one of the hub's peers
 //	P.h.<hub id>.r.<request>  answers to the hub's requests
+//	P.h.<hub id>.o.<offer>    claims of the ports the hub offered
 //
 // Messages are published without echo: a hub never hears its own, its
 // local delivery having happened already.
@@ -50,6 +51,13 @@ type federation struct {
 	origins map[uint32]*conn
 	seen    map[uint32]*hubSeen
 
+	// Guarded by h.ports.mu (federation_ports.go): the ports offered to
+	// other hubs and not yet claimed, and the port ends shared with them.
+	offers    map[uint64]*portOffer
+	nextOffer uint64
+	remote    map[xport]*relay
+	nextKey   uint64
+
 	dones   chan fedDoneMsg // settled requests other hubs may hold (federation_done.go)
 	queries chan struct{}   // a slot per query waiting on other hubs (federation_query.go)
 	quit    chan struct{}   // closed at stop: the federation's goroutines end
@@ -69,6 +77,8 @@ func newFederation(h *Hub, cfg NATSConfig) *federation {
 		subs:    make(map[string]*nats.Subscription),
 		origins: make(map[uint32]*conn),
 		seen:    make(map[uint32]*hubSeen),
+		offers:  make(map[uint64]*portOffer),
+		remote:  make(map[xport]*relay),
 		dones:   make(chan fedDoneMsg, maxPendingDones),
 		queries: make(chan struct{}, maxFedQueries),
 		quit:    make(chan struct{}),
@@ -250,6 +260,7 @@ func (f *federation) stop(leave bool) {
 	}
 	close(f.quit)
 	f.wg.Wait()
+	f.stopOffers()
 	if leave {
 		f.announceLeave()
 	}

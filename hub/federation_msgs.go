@@ -207,7 +207,17 @@ func (f *federation) onChannelMsg(m *nats.Msg) { f.onMsg(m) }
 func (f *federation) onHubMsg(m *nats.Msg) {
 	rest := strings.TrimPrefix(m.Subject, f.self+".")
 	if rest == "m" {
+		if len(m.Data) > 0 && (m.Data[0] == fedPortMessage || m.Data[0] == fedPortClose) {
+			f.onPortMsg(m.Data)
+			return
+		}
 		f.onMsg(m)
+		return
+	}
+	if offerText, ok := strings.CutPrefix(rest, "o."); ok {
+		if offer, err := strconv.ParseUint(offerText, 10, 64); err == nil {
+			f.onOfferReply(m, offer)
+		}
 		return
 	}
 	idText, ok := strings.CutPrefix(rest, "r.")
@@ -231,6 +241,10 @@ func (f *federation) onHubMsg(m *nats.Msg) {
 }
 
 func (f *federation) onMsg(m *nats.Msg) {
+	if len(m.Data) > 0 && m.Data[0] == fedPortOffer {
+		f.onOffer(m.Data, m.Reply)
+		return
+	}
 	msg, err := parseFedMsg(m.Data)
 	if err != nil {
 		f.h.log.Debug("federation: bad message dropped", "subject", m.Subject)

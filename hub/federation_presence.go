@@ -149,6 +149,7 @@ func (f *federation) onPresence(m *nats.Msg) {
 	f.pmu.Lock()
 	s := f.seen[id]
 	restarted := s != nil && s.inc != 0 && s.inc != inc
+	fresh := s == nil || s.inc == 0 // a hub first heard of, which may not know this one yet
 	if s == nil && len(f.seen) < maxOrigins {
 		s = &hubSeen{}
 		f.seen[id] = s
@@ -157,6 +158,9 @@ func (f *federation) onPresence(m *nats.Msg) {
 		s.inc, s.last = inc, time.Now()
 	}
 	f.pmu.Unlock()
+	if fresh || restarted {
+		f.beat(fedHeartbeat) // so that a newcomer knows the others at once, not a beat later
+	}
 	if restarted {
 		f.hubGone(id, "it restarted")
 		f.pmu.Lock()
@@ -177,6 +181,7 @@ func (f *federation) hubGone(hub uint32, why string) {
 	if c != nil {
 		f.h.requests.dropConn(c)
 	}
+	f.dropHubPorts(hub)
 	t := &f.h.requests
 	var failed []*hubRequest
 	t.mu.Lock()

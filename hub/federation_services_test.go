@@ -41,7 +41,11 @@ func TestFederationServicesAcrossHubs(t *testing.T) {
 	if askAvailable(t, user, "no-such-service") {
 		t.Error("a service no hub has is available")
 	}
-	list := queryServices(t, asker)
+	var list []hub.ServiceState
+	hubtest.Eventually(t, 10*time.Second, "hub 2 listing the service of hub 1", func() bool {
+		list = queryServices(t, asker)
+		return len(list) > 0
+	})
 	if len(list) != 1 || list[0].Name != "greeter" || list[0].Peer.ID != host.Peer().ID || len(list[0].CallHandlers) == 0 {
 		t.Fatalf("queryServices on hub 2: %+v, want greeter on %#x", list, host.Peer().ID)
 	}

@@ -208,10 +208,10 @@ func (c *conn) onSend(f *wire.Frame) error {
 	if tapped != nil {
 		h.tapMessage(tapped, wire.SpySend, p, reached, f.Channel, 0, f.Body)
 	}
-	h.fedSend(f, p.raw) // other hubs' listeners (ports stay on this hub)
 	if len(f.Ports) > 0 {
 		return h.deliverWithPorts(c, ds, f, p.raw)
 	}
+	h.fedSend(f, p.raw) // other hubs' listeners
 	h.deliver(ds, f.Channel, 0, p.raw, f.Body, c.inBuf)
 	return nil
 }
@@ -219,8 +219,9 @@ func (c *conn) onSend(f *wire.Frame) error {
 // deliverWithPorts delivers a send that transfers ports. The ports go to one
 // connection: the sender's own when it is among the receivers (its client
 // hands the real ports over), else the first receiver, through relays.
-// The other receivers get the message without ports. Ports that reach no
-// one are closed at once.
+// The other receivers, and other hubs', get the message without ports.
+// When no local peer receives it, the ports are offered to the other hubs
+// (federation_ports.go); ports that reach no one are closed.
 func (h *Hub) deliverWithPorts(src *conn, ds []delivery, f *wire.Frame, sender []byte) error {
 	for _, id := range f.Ports {
 		if id&wire.PortRelayBit != 0 {
@@ -228,11 +229,16 @@ func (h *Hub) deliverWithPorts(src *conn, ds []delivery, f *wire.Frame, sender [
 		}
 	}
 	if len(ds) == 0 {
-		for _, id := range f.Ports {
-			h.closePortEnd(portEnd{src, id})
+		if h.fed.offerPorts(src, f, sender) {
+			return nil
 		}
+		for _, id := range f.Ports {
+			h.closePortEnd(portEnd{c: src, id: id})
+		}
+		h.fedSend(f, sender)
 		return nil
 	}
+	h.fedSend(f, sender)
 	owner := 0
 	for i, d := range ds {
 		if d.c == src {

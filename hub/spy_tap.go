@@ -65,7 +65,11 @@ func (h *Hub) tapSlowConsumer(c *conn, reason string) {
 // tapPort reports a message on a port relayed from c to dst.
 func (h *Hub) tapPort(list []*spy, c, dst *conn, body []byte) {
 	from := wire.Peer{Process: c.process}
-	h.emit(list, wire.SpyEvent{Kind: wire.SpyPortMessage, From: &from, To: []wire.Peer{{Process: dst.process}}, Size: len(body), Conn: c.id}, body)
+	var to []wire.Peer
+	if dst != nil { // nil: on another hub
+		to = []wire.Peer{{Process: dst.process}}
+	}
+	h.emit(list, wire.SpyEvent{Kind: wire.SpyPortMessage, From: &from, To: to, Size: len(body), Conn: c.id}, body)
 }
 
 var statusNames = [...]string{
