@@ -164,6 +164,13 @@ func (f *federation) start() error {
 	if f.cfg.CredsFile != "" {
 		opts = append(opts, nats.UserCredentials(f.cfg.CredsFile))
 	}
+	tc, err := f.cfg.tlsConfig()
+	if err != nil {
+		return err
+	}
+	if tc != nil {
+		opts = append(opts, nats.Secure(tc))
+	}
 	url := ""
 	if f.cfg.Embedded {
 		srv, err := f.startServer()

@@ -1,10 +1,13 @@
 package hub
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +25,14 @@ type NATSConfig struct {
 	// CredsFile is a NATS credentials file (user JWT and nkey seed), as
 	// nats.UserCredentials takes it. Empty: no credentials.
 	CredsFile string
+	// TLSCAFile is a PEM file of the CAs the NATS servers' certificates
+	// are checked against (default: the system's); TLSCertFile and
+	// TLSKeyFile a client certificate and its key, for servers that
+	// verify clients. Any of them makes the connection TLS, as a tls://
+	// URL does. They apply to URLs, not to Embedded.
+	TLSCAFile   string
+	TLSCertFile string
+	TLSKeyFile  string
 
 	// Embedded runs nats-server inside the hub, which then joins it
 	// in-process: a single host needs no other process, and a few hubs
@@ -62,6 +73,36 @@ type NATSConfig struct {
 	HeartbeatTimeout time.Duration
 }
 
+func (n NATSConfig) usesTLS() bool {
+	return n.TLSCAFile != "" || n.TLSCertFile != "" || n.TLSKeyFile != ""
+}
+
+// tlsConfig loads the TLS files, nil when there are none.
+func (n NATSConfig) tlsConfig() (*tls.Config, error) {
+	if !n.usesTLS() {
+		return nil, nil
+	}
+	c := &tls.Config{MinVersion: tls.VersionTLS12}
+	if n.TLSCAFile != "" {
+		pem, err := os.ReadFile(n.TLSCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("hub: federation: NATS TLS CA: %w", err)
+		}
+		c.RootCAs = x509.NewCertPool()
+		if !c.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("hub: federation: NATS TLS CA: no PEM certificate in %s", n.TLSCAFile)
+		}
+	}
+	if n.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(n.TLSCertFile, n.TLSKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("hub: federation: NATS TLS client certificate: %w", err)
+		}
+		c.Certificates = []tls.Certificate{cert}
+	}
+	return c, nil
+}
+
 // maxHubID keeps peer ids below 2^52, exact as JavaScript numbers.
 const maxHubID = 1<<20 - 1
 
@@ -74,6 +115,12 @@ func (n NATSConfig) withDefaults() (NATSConfig, error) {
 			return n, errors.New("hub: config: NATS.ListenAddr, ClusterAddr and Routes need NATS.Embedded")
 		}
 		return n, nil
+	}
+	if (n.TLSCertFile == "") != (n.TLSKeyFile == "") {
+		return n, errors.New("hub: config: NATS.TLSCertFile and NATS.TLSKeyFile go together")
+	}
+	if n.Embedded && n.usesTLS() {
+		return n, errors.New("hub: config: NATS.TLS options are for joining URLs; an embedded server is joined in-process")
 	}
 	if n.Prefix == "" {
 		n.Prefix = "ipcbus"

@@ -14,6 +14,9 @@ import (
 func natsFlags(fs *flag.FlagSet) func() hub.NATSConfig {
 	urls := fs.String("nats", "", "federate with other hubs through these NATS servers (URL[,URL...], tried in order)")
 	creds := fs.String("nats-creds", "", "NATS credentials file (user JWT and nkey seed)")
+	tlsCA := fs.String("nats-tls-ca", "", "PEM file of the CAs to check the NATS servers' certificates against (default the system's; makes the connection TLS)")
+	tlsCert := fs.String("nats-tls-cert", "", "with --nats-tls-key: a client certificate (PEM) for NATS servers that verify clients")
+	tlsKey := fs.String("nats-tls-key", "", "the key (PEM) of --nats-tls-cert")
 	embedded := fs.Bool("nats-embedded", false, "run a NATS server inside the hub and federate through it")
 	listen := fs.String("nats-listen", "", "with --nats-embedded: its client listener HOST:PORT, for other hubs' --nats (default none)")
 	cluster := fs.String("nats-cluster", "", "with --nats-embedded: its cluster (route) listener HOST:PORT (default none)")
@@ -25,6 +28,9 @@ func natsFlags(fs *flag.FlagSet) func() hub.NATSConfig {
 		return hub.NATSConfig{
 			URLs:        splitList(*urls),
 			CredsFile:   *creds,
+			TLSCAFile:   *tlsCA,
+			TLSCertFile: *tlsCert,
+			TLSKeyFile:  *tlsKey,
 			Embedded:    *embedded,
 			ListenAddr:  *listen,
 			ClusterAddr: *cluster,
