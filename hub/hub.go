@@ -362,7 +362,8 @@ func (h *Hub) isClosing() bool {
 }
 
 // pingLoop pings connections that have been quiet for a ping interval and
-// closes those that left MaxPingsOut pings unanswered.
+// closes those that left MaxPingsOut pings unanswered; and trims the pool
+// of large read buffers.
 func (h *Hub) pingLoop() {
 	t := time.NewTicker(h.cfg.PingInterval)
 	defer t.Stop()
@@ -371,6 +372,7 @@ func (h *Hub) pingLoop() {
 		case <-h.quit:
 			return
 		case now := <-t.C:
+			h.bufs.Trim() // an idle hub keeps no large read buffers
 			h.mu.Lock()
 			conns := make([]*conn, 0, len(h.conns))
 			for c := range h.conns {

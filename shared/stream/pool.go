@@ -12,19 +12,20 @@ import (
 // that a connection with a pool reads each large frame into memory read
 // into before instead of fresh, zeroed memory (and the page faults of
 // memory the collector gave back). Buffers come in size classes, two per
-// power of two from 128 KiB; frames over the largest class, and buffers
+// power of two from 64 KiB (a frame just over 64 KiB gets 96 KiB); frames over the largest class, and buffers
 // released while the pool holds its limit, are left to the collector.
 // A Pool is safe for concurrent use.
 type Pool struct {
 	limit int // bytes the pool may hold
 	mu    sync.Mutex
 	held  int
+	used  bool // a buffer was taken since the last Trim
 	free  [poolClasses][][]byte
 }
 
 const (
-	poolMinShift = 17 // the smallest class: 128 KiB
-	poolClasses  = 2 * 9
+	poolMinShift = 16 // the smallest class: 64 KiB
+	poolClasses  = 2 * 10
 	// the largest class: 48 MiB, past any sensible MaxFrameBytes
 )
 
@@ -61,6 +62,7 @@ func (p *Pool) get(n int) *Buf {
 	b := &Buf{pool: p, class: c}
 	b.refs.Store(1)
 	p.mu.Lock()
+	p.used = true
 	if free := p.free[c]; len(free) > 0 {
 		b.b = free[len(free)-1]
 		free[len(free)-1] = nil
@@ -83,6 +85,19 @@ func (p *Pool) put(b *Buf) {
 	}
 	p.mu.Unlock()
 	b.b = nil
+}
+
+// Trim lets go of the free buffers when none was taken since the last
+// Trim: called now and then, it leaves an idle hub holding no large
+// buffers.
+func (p *Pool) Trim() {
+	p.mu.Lock()
+	if !p.used {
+		clear(p.free[:])
+		p.held = 0
+	}
+	p.used = false
+	p.mu.Unlock()
 }
 
 // Held returns the bytes the pool holds.

@@ -17,7 +17,7 @@ func TestPoolClasses(t *testing.T) {
 	prev := 0
 	for _, n := range []int{1, maxBuffer + 5, 128 << 10, 128<<10 + 1, 192 << 10, 192<<10 + 1, 1<<20 + 100, 16<<20 + 64, 48 << 20} {
 		c, size := classOf(n)
-		if c < 0 || size < n || size > max(n*2, 128<<10) {
+		if c < 0 || size < n || size > max(n*2, 64<<10) || n > maxBuffer && size > n+n/2 {
 			t.Fatalf("%d bytes: class %d of %d bytes", n, c, size)
 		}
 		if size < prev {
@@ -181,5 +181,28 @@ func TestPooledMixedFrames(t *testing.T) {
 		if !bytes.Equal(f, bytes.Repeat(f[:1], len(f))) {
 			t.Fatal("a frame in the connection's own memory changed")
 		}
+	}
+}
+
+// TestPoolTrim: Trim keeps the free buffers of a pool in use since the
+// last Trim and lets go of those of one that was not.
+func TestPoolTrim(t *testing.T) {
+	p := NewPool(8 << 20)
+	b := p.get(1 << 20)
+	b.Release()
+	held := p.Held()
+	if held == 0 {
+		t.Fatal("a released buffer did not go back to the pool")
+	}
+	p.Trim()
+	if p.Held() != held {
+		t.Fatalf("Trim right after a get: %d bytes held, want %d", p.Held(), held)
+	}
+	p.Trim()
+	if p.Held() != 0 {
+		t.Fatalf("Trim of an idle pool: %d bytes held, want 0", p.Held())
+	}
+	if b := p.get(1 << 20); b == nil || len(b.b) < 1<<20 {
+		t.Fatal("a trimmed pool gives no buffer")
 	}
 }

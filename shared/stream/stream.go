@@ -208,13 +208,17 @@ func (c *Conn) fill(k int) error {
 		old := c.slab
 		unused := c.r == 0 && c.slabBuf == nil // no frame was returned from old
 		c.slabBuf = nil
-		if k > maxBuffer && c.pool != nil {
-			// A large frame: a pooled buffer cut to it, so that it holds
-			// this frame alone and goes back to the pool with it.
-			if b := c.pool.get(k); b != nil {
-				c.slabBuf, slab = b, b.b[:k]
-				if unused {
-					c.spare = old // what it holds is copied below
+		if k > maxBuffer {
+			if unused {
+				// Kept for the frames after this large one, which then
+				// need no new slab: what it holds is copied below.
+				c.spare = old
+			}
+			if c.pool != nil {
+				// A pooled buffer cut to the frame, so that it holds this
+				// frame alone and goes back to the pool with it.
+				if b := c.pool.get(k); b != nil {
+					c.slabBuf, slab = b, b.b[:k]
 				}
 			}
 		}
@@ -293,7 +297,7 @@ func (c *Conn) WriteFrames(frames []wire.OutFrame) error {
 			buf, start = next(), 0
 		}
 		buf = wire.AppendStreamHeader(buf, n)
-		for _, piece := range [2][]byte{f.Head, f.Body} {
+		for _, piece := range [3][]byte{f.Head, f.Body, f.Tail} {
 			if small || len(piece) <= cap(buf)-len(buf) && len(piece) <= coalesceMax {
 				buf = append(buf, piece...)
 				continue
