@@ -250,6 +250,16 @@ func (cl *Client) SendRaw(ctx context.Context, to Target, channel string, args [
 // frame makes a send or request frame: a header of its own and the encoded
 // args array (not copied), checking what the hub would refuse.
 func (cl *Client) frame(kind wire.Kind, to Target, channel string, id uint64, ports []uint64, args []byte) (wire.OutFrame, error) {
+	if !isArray(args) {
+		return wire.OutFrame{}, fmt.Errorf("%w: the args are not one msgpack array", wire.ErrMalformed)
+	}
+	return cl.frameOf(kind, to, channel, id, ports, args, nil)
+}
+
+// frameOf makes a send or request frame of args followed by tail (the
+// rest of the args array, in the caller's memory), checking what the hub
+// would refuse but the args, which the caller checked.
+func (cl *Client) frameOf(kind wire.Kind, to Target, channel string, id uint64, ports []uint64, args, tail []byte) (wire.OutFrame, error) {
 	var f wire.OutFrame
 	switch cl.Status() {
 	case StatusConnected, StatusReconnecting: // buffered while reconnecting
@@ -261,14 +271,11 @@ func (cl *Client) frame(kind wire.Kind, to Target, channel string, id uint64, po
 	if !wire.ValidChannel(channel) {
 		return f, fmt.Errorf("invalid channel name (empty, not UTF-8 or over %d bytes)", wire.MaxChannelBytes)
 	}
-	if !isArray(args) {
-		return f, fmt.Errorf("%w: the args are not one msgpack array", wire.ErrMalformed)
-	}
 	head, err := wire.AppendHeader(make([]byte, 0, 32+len(channel)), &wire.Frame{Kind: kind, Channel: channel, Peer: cl.peerID(), To: to, ID: id, Ports: ports})
 	if err != nil {
 		return f, err
 	}
-	f = wire.OutFrame{Head: head, Body: args}
+	f = wire.OutFrame{Head: head, Body: args, Tail: tail}
 	if max := cl.conn.MaxFrameBytes(); f.Len() > max {
 		return f, fmt.Errorf("%w: %d bytes, the hub's limit is %d", ErrFrameTooLarge, f.Len(), max)
 	}

@@ -24,6 +24,9 @@ func (cl *Client) Send(ctx context.Context, channel string, args ...any) error {
 // SendTo sends args on channel to the listeners of one peer, or of every
 // peer of one process.
 func (cl *Client) SendTo(ctx context.Context, to Target, channel string, args ...any) error {
+	if tail := borrowable(args); tail != nil {
+		return cl.sendBorrowed(ctx, to, channel, args, tail)
+	}
 	raw, err := encodeArgs(nil, args)
 	if err != nil {
 		return fmt.Errorf("ipcbus: send on %q: %w", channel, err)

@@ -175,12 +175,12 @@ const joinMax = 64 << 10
 var joinBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 func (t *WS) write(ctx context.Context, f wire.OutFrame) error {
-	if len(f.Body) == 0 {
+	if len(f.Body) == 0 && len(f.Tail) == 0 {
 		return t.ws.Write(ctx, websocket.MessageBinary, f.Head)
 	}
 	if f.Len() <= joinMax {
 		buf := joinBufs.Get().(*[]byte)
-		*buf = append(append((*buf)[:0], f.Head...), f.Body...)
+		*buf = append(append(append((*buf)[:0], f.Head...), f.Body...), f.Tail...)
 		err := t.ws.Write(ctx, websocket.MessageBinary, *buf)
 		joinBufs.Put(buf)
 		return err
@@ -193,6 +193,9 @@ func (t *WS) write(ctx context.Context, f wire.OutFrame) error {
 		return err
 	}
 	if _, err := w.Write(f.Body); err != nil {
+		return err
+	}
+	if _, err := w.Write(f.Tail); err != nil {
 		return err
 	}
 	return w.Close()

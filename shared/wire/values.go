@@ -54,7 +54,12 @@ func AppendScalar(b []byte, v any) (_ []byte, ok bool) {
 
 // AppendBin appends p as msgpack binary.
 func AppendBin(b, p []byte) []byte {
-	n := len(p)
+	return append(AppendBinHeader(b, len(p)), p...)
+}
+
+// AppendBinHeader appends the header of a msgpack bin of n bytes, which
+// are to follow.
+func AppendBinHeader(b []byte, n int) []byte {
 	switch {
 	case n <= math.MaxUint8:
 		b = append(b, 0xc4, byte(n))
@@ -63,7 +68,7 @@ func AppendBin(b, p []byte) []byte {
 	default:
 		b = append(b, 0xc6, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 	}
-	return append(b, p...)
+	return b
 }
 
 // ScalarSize is an upper bound of the size AppendScalar gives v (0 when
