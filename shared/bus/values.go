@@ -19,8 +19,8 @@ import (
 // doc); ctx bounds that wait. When the last argument is a []byte of
 // 64 KiB or more, it is written from where it is, with no copy, and Send
 // returns once it is written (bounded by the transport's write timeout,
-// 10 s natively): the
-// caller may reuse its memory as soon as Send returns, either way.
+// 10 s natively): the caller may reuse its memory as soon as Send
+// returns, either way.
 func (cl *Client) Send(ctx context.Context, channel string, args ...any) error {
 	return cl.SendTo(ctx, Target{}, channel, args...)
 }
