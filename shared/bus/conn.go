@@ -429,7 +429,12 @@ func (c *Conn) pushNow(ctx context.Context, s *session, frame wire.OutFrame, lim
 		}
 		return err
 	}
-	if !writesInline(s.t) || !out.wmu.TryLock() {
+	switch {
+	case frame.Tail != nil:
+		// The caller's memory: written before this returns, after what
+		// the writer may be writing (native only: see send_borrowed.go).
+		out.wmu.Lock()
+	case !writesInline(s.t) || !out.wmu.TryLock():
 		out.signal() // the writer is busy: it takes this next
 		return nil
 	}

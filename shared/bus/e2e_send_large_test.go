@@ -80,3 +80,44 @@ func TestSendLargeBytesWhileReconnectingIsCopied(t *testing.T) {
 		t.Fatalf("buffered send: %d bytes, first %v, %v", len(got), got[:1], err)
 	}
 }
+
+// A request whose last argument is a large []byte, answered with a large
+// []byte that the responder changes once Resolve returned: both arrive as
+// they were sent.
+func TestRequestLargeBytesBothWays(t *testing.T) {
+	h := hubtest.Start(t, hub.Config{})
+	ctx := ctxT(t)
+	asker := hubtest.Dial(t, h, "asker", nil)
+	responder := hubtest.Dial(t, h, "responder", nil)
+	answer := make([]byte, 1<<20)
+	responder.On("big", func(e *bus.Event) {
+		var k int
+		var got []byte
+		if err := e.Args(&k, &got); err != nil || len(got) != 1<<20 || got[0] != byte(k) || got[len(got)-1] != byte(k) {
+			e.Request.Reject("bad request")
+			return
+		}
+		for j := range answer {
+			answer[j] = byte(k + 100)
+		}
+		e.Request.Resolve(answer)
+		clear(answer)
+	})
+	if err := responder.Conn().Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1<<20)
+	for k := range 4 {
+		for j := range buf {
+			buf[j] = byte(k)
+		}
+		resp, err := asker.Request(ctx, "big", k, buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []byte
+		if err := resp.Decode(&got); err != nil || !bytes.Equal(got, bytes.Repeat([]byte{byte(k + 100)}, 1<<20)) {
+			t.Fatalf("answer %d: %d bytes, %v", k, len(got), err)
+		}
+	}
+}

@@ -117,3 +117,13 @@ func (o *outbound) close() {
 	o.mu.Unlock()
 	o.signal()
 }
+
+// joined returns f with its Tail (the caller's memory) copied into its
+// Body, to be kept past the call, as the reconnect buffer does.
+func joined(f wire.OutFrame) wire.OutFrame {
+	if f.Tail != nil {
+		f.Body = append(f.Body[:len(f.Body):len(f.Body)], f.Tail...)
+		f.Tail = nil
+	}
+	return f
+}

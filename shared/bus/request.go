@@ -52,10 +52,19 @@ func (r *Request) Reject(msg string) (bool, error) {
 func (r *Request) Settled() bool { return r.settled.Load() }
 
 func (r *Request) answer(status wire.Status, body []byte) (bool, error) {
-	b, _ := wire.AppendHeader(make([]byte, 0, 32+len(body)), &wire.Frame{Kind: wire.KindResponse, Peer: r.responder, ID: r.id, Code: uint16(status)})
-	b = append(b, body...)
-	if max := r.conn.MaxFrameBytes(); len(b) > max {
-		err := fmt.Errorf("%w: %d bytes, the hub's limit is %d", ErrFrameTooLarge, len(b), max)
+	return r.answerTail(status, body, nil)
+}
+
+// answerTail answers with body followed by tail, the rest of the value in
+// the caller's memory (send_borrowed.go), written before it returns.
+func (r *Request) answerTail(status wire.Status, body, tail []byte) (bool, error) {
+	b, _ := wire.AppendHeader(make([]byte, 0, 32), &wire.Frame{Kind: wire.KindResponse, Peer: r.responder, ID: r.id, Code: uint16(status)})
+	f := wire.OutFrame{Head: b, Body: body, Tail: tail}
+	if len(body) < 256 && tail == nil {
+		f = wire.OutFrame{Head: append(b, body...)} // one piece
+	}
+	if max := r.conn.MaxFrameBytes(); f.Len() > max {
+		err := fmt.Errorf("%w: %d bytes, the hub's limit is %d", ErrFrameTooLarge, f.Len(), max)
 		if status != wire.StatusRejected {
 			// Tell the requester rather than leave it waiting.
 			r.Reject(fmt.Sprintf("response could not be sent: %v", err))
@@ -65,7 +74,7 @@ func (r *Request) answer(status wire.Status, body []byte) (bool, error) {
 	if !r.settled.CompareAndSwap(false, true) {
 		return false, nil
 	}
-	if err := r.conn.pushNow(context.Background(), r.sess, wire.OutFrame{Head: b}, false); err != nil {
+	if err := r.conn.pushNow(context.Background(), r.sess, f, false); err != nil {
 		return false, fmt.Errorf("ipcbus: answer request on %q: %w", r.channel, err)
 	}
 	return true, nil
@@ -105,7 +114,7 @@ func (p *pending) settle(r result) {
 // RequestRaw is RequestTo with the arguments already encoded: one msgpack
 // array. The response's payload is left encoded (Response.Raw).
 func (cl *Client) RequestRaw(ctx context.Context, to Target, channel string, args []byte) (*Response, error) {
-	resp, err := cl.roundTrip(ctx, to, channel, args)
+	resp, err := cl.roundTrip(ctx, to, channel, args, nil)
 	return requestOutcome(channel, resp, err)
 }
 
@@ -134,7 +143,7 @@ func (cl *Client) RequestRawAsync(ctx context.Context, to Target, channel string
 		resp, err := r.response(channel)
 		done(requestOutcome(channel, resp, err))
 	}}
-	id, err := cl.start(ctx, to, channel, args, p)
+	id, err := cl.start(ctx, to, channel, args, nil, p)
 	if err != nil {
 		p.settle(result{err: err})
 		return func(error) {}
@@ -145,7 +154,7 @@ func (cl *Client) RequestRawAsync(ctx context.Context, to Target, channel string
 	}
 }
 
-func (cl *Client) roundTrip(ctx context.Context, to Target, channel string, args []byte) (*Response, error) {
+func (cl *Client) roundTrip(ctx context.Context, to Target, channel string, args, tail []byte) (*Response, error) {
 	c := cl.conn
 	timeout := time.Duration(0)
 	allowed := timeout // reported by a timeout
@@ -155,7 +164,7 @@ func (cl *Client) roundTrip(ctx context.Context, to Target, channel string, args
 		timeout, allowed = c.opts.RequestTimeout, c.opts.RequestTimeout
 	}
 	p := &pending{client: cl, channel: channel, ch: make(chan result, 1)}
-	id, err := cl.start(ctx, to, channel, args, p)
+	id, err := cl.start(ctx, to, channel, args, tail, p)
 	if err != nil {
 		return nil, err
 	}
@@ -182,10 +191,18 @@ func (cl *Client) roundTrip(ctx context.Context, to Target, channel string, args
 
 // start registers p as a new request and sends it; it returns the
 // request's id.
-func (cl *Client) start(ctx context.Context, to Target, channel string, args []byte, p *pending) (uint64, error) {
+// A tail, when not nil, is the rest of args in the caller's memory
+// (send_borrowed.go): the request is then written before start returns.
+func (cl *Client) start(ctx context.Context, to Target, channel string, args, tail []byte, p *pending) (uint64, error) {
 	c := cl.conn
 	id := c.newID()
-	f, err := cl.frame(wire.KindRequest, to, channel, id, nil, args)
+	var f wire.OutFrame
+	var err error
+	if tail == nil {
+		f, err = cl.frame(wire.KindRequest, to, channel, id, nil, args)
+	} else {
+		f, err = cl.frameOf(wire.KindRequest, to, channel, id, nil, args, tail)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -193,7 +210,7 @@ func (cl *Client) start(ctx context.Context, to Target, channel string, args []b
 	switch st := c.Status(); {
 	case st.outage():
 		// Sent once reconnected, unless given up before.
-		err := c.buf.add(buffered{cl: cl, frame: f, reqID: id}, true)
+		err := c.buf.add(buffered{cl: cl, frame: joined(f), reqID: id}, true)
 		if err == nil {
 			p.queued = true
 			c.pending[id] = p

@@ -31,12 +31,19 @@ func borrowable(args []any) []byte {
 	return nil
 }
 
-func (cl *Client) sendBorrowed(ctx context.Context, to Target, channel string, args []any, tail []byte) error {
+// borrowedArgs encodes args but their last one, tail: the args array up
+// to tail's bytes, which are to follow.
+func borrowedArgs(args []any, tail []byte) ([]byte, error) {
 	head, err := encodeArgs(nil, args[:len(args)-1])
-	if err == nil {
-		head = append(wire.AppendArrayLen(make([]byte, 0, len(head)+10), len(args)), head[arrayHeaderLen(len(args)-1):]...)
-		head = wire.AppendBinHeader(head, len(tail))
+	if err != nil {
+		return nil, err
 	}
+	head = append(wire.AppendArrayLen(make([]byte, 0, len(head)+10), len(args)), head[arrayHeaderLen(len(args)-1):]...)
+	return wire.AppendBinHeader(head, len(tail)), nil
+}
+
+func (cl *Client) sendBorrowed(ctx context.Context, to Target, channel string, args []any, tail []byte) error {
+	head, err := borrowedArgs(args, tail)
 	var f wire.OutFrame
 	if err == nil {
 		f, err = cl.frameOf(wire.KindSend, to, channel, 0, nil, head, tail)
@@ -56,7 +63,7 @@ func arrayHeaderLen(n int) int {
 }
 
 // pushWritten is pushFrom for a frame whose Tail is the caller's memory:
-// connected, it returns once the frame is written (on the calling
+// connected, it returns once the frame is written (pushNow: on the calling
 // goroutine, after what was queued before it) or dropped with the
 // session; reconnecting, it buffers a copy.
 func (c *Conn) pushWritten(ctx context.Context, cl *Client, frame wire.OutFrame) error {
@@ -70,19 +77,9 @@ func (c *Conn) pushWritten(ctx context.Context, cl *Client, frame wire.OutFrame)
 		return cause
 	case status == StatusConnected:
 		c.mu.Unlock()
-		out := s.out
-		if err := out.queue(ctx, frame, true); err != nil {
-			return err
-		}
-		out.wmu.Lock() // the writer holds it while it writes a batch that may hold frame
-		batch, n, _ := out.take(nil)
-		c.write(s, batch, n)
-		out.wmu.Unlock()
-		return nil
+		return c.pushNow(ctx, s, frame, true) // written before it returns
 	case status.outage():
-		frame.Body = append(frame.Body[:len(frame.Body):len(frame.Body)], frame.Tail...)
-		frame.Tail = nil
-		err := c.buf.add(buffered{cl: cl, frame: frame}, true)
+		err := c.buf.add(buffered{cl: cl, frame: joined(frame)}, true)
 		c.mu.Unlock()
 		return err
 	}

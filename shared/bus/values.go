@@ -41,6 +41,9 @@ func (cl *Client) SendTo(ctx context.Context, to Target, channel string, args ..
 // Resolve answers the request with v. It reports whether this call answered
 // it; an error means v could not be encoded or the connection is gone.
 func (r *Request) Resolve(v any) (bool, error) {
+	if b, ok := v.([]byte); ok && len(b) >= borrowMin {
+		return r.answerTail(wire.StatusResolved, wire.AppendBinHeader(nil, len(b)), b)
+	}
 	body, err := encodeValue(nil, v)
 	if err != nil {
 		r.Reject(fmt.Sprintf("response could not be sent: %v", err))
@@ -60,6 +63,14 @@ func (cl *Client) Request(ctx context.Context, channel string, args ...any) (*Re
 
 // RequestTo is Request restricted to one peer, or to the peers of one process.
 func (cl *Client) RequestTo(ctx context.Context, to Target, channel string, args ...any) (*Response, error) {
+	if tail := borrowable(args); tail != nil {
+		head, err := borrowedArgs(args, tail)
+		if err != nil {
+			return nil, fmt.Errorf("ipcbus: request on %q: %w", channel, err)
+		}
+		resp, err := cl.roundTrip(ctx, to, channel, head, tail)
+		return requestOutcome(channel, resp, err)
+	}
 	raw, err := encodeArgs(nil, args)
 	if err != nil {
 		return nil, fmt.Errorf("ipcbus: request on %q: %w", channel, err)
