@@ -62,8 +62,9 @@ type Config struct {
 	// MaxFrameBytes is the largest frame accepted. Default 16 MiB.
 	MaxFrameBytes int
 	// MaxPendingBytes bounds each connection's outbound queue; past it the
-	// connection is closed as a slow consumer. Default 64 MiB, and never
-	// less than twice MaxFrameBytes.
+	// connection is closed as a slow consumer. Default 128 MiB (room for
+	// the answers of 64 requests of 1 MiB in flight, with margin), and
+	// never less than twice MaxFrameBytes.
 	MaxPendingBytes int
 	// MaxPeersPerConn, MaxSubscriptionsPerConn and MaxRequestsPerConn bound
 	// what one connection may hold; MaxSubscriptionsPerPeer what each of
@@ -126,7 +127,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("hub: config: MaxFrameBytes %d is below 1024", c.MaxFrameBytes)
 	}
 	if c.MaxPendingBytes == 0 {
-		c.MaxPendingBytes = 64 << 20
+		c.MaxPendingBytes = 128 << 20
 	}
 	if c.MaxPendingBytes < 2*c.MaxFrameBytes {
 		c.MaxPendingBytes = 2 * c.MaxFrameBytes

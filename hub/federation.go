@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -57,6 +58,8 @@ type federation struct {
 	nextOffer uint64
 	remote    map[xport]*relay
 	nextKey   uint64
+
+	tooLarge atomic.Uint64 // messages too large for NATS, not sent to other hubs
 
 	dones   chan fedDoneMsg // settled requests other hubs may hold (federation_done.go)
 	queries chan struct{}   // a slot per query waiting on other hubs (federation_query.go)
@@ -150,6 +153,7 @@ func (f *federation) start() error {
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			f.rearm()
+			f.checkMaxPayload()
 			f.h.log.Info("federation: NATS reconnected; interest re-announced", "server", nc.ConnectedUrlRedacted())
 		}),
 		nats.ClosedHandler(func(*nats.Conn) { close(f.closed) }),
@@ -195,6 +199,7 @@ func (f *federation) start() error {
 	f.mu.Lock()
 	f.nc = nc
 	f.mu.Unlock()
+	f.checkMaxPayload()
 	sub, err := nc.Subscribe(f.self+".>", f.onHubMsg)
 	if err != nil {
 		nc.Close()
@@ -237,6 +242,8 @@ func (f *federation) startServer() (*server.Server, error) {
 			o.Routes = append(o.Routes, server.RoutesFromStr(r)...)
 		}
 	}
+	// Room for the hub's largest frame and what a hub adds to it.
+	o.MaxPayload = int32(max(f.h.cfg.MaxFrameBytes+fedOverheadBytes, 1<<20))
 	srv, err := server.NewServer(o)
 	if err != nil {
 		return nil, fmt.Errorf("hub: federation: embedded NATS: %w", err)
@@ -335,4 +342,29 @@ func (f *federation) interest(channel string, on bool) {
 	}
 	f.limit(sub)
 	f.subs[channel] = sub
+}
+
+// fedOverheadBytes bounds what a hub adds to a frame's payload in a NATS
+// message (kind, target, channel, sender, ids).
+const fedOverheadBytes = 64 << 10
+
+// checkMaxPayload warns when the NATS server takes messages smaller than
+// the hub's frames: larger ones cannot cross hubs.
+func (f *federation) checkMaxPayload() {
+	if mp := f.nc.MaxPayload(); mp > 0 && mp < int64(f.h.cfg.MaxFrameBytes+fedOverheadBytes) {
+		f.h.log.Warn("federation: the NATS server's max_payload is under the hub's MaxFrameBytes: larger messages reach only this hub's peers, and requests fail with refused",
+			"max_payload", mp, "max_frame_bytes", f.h.cfg.MaxFrameBytes)
+	}
+}
+
+// publishFailed logs a message other hubs will not get; one too large for
+// NATS is logged the first time and every 1000th after.
+func (f *federation) publishFailed(what, channel string, err error) {
+	if errors.Is(err, nats.ErrMaxPayload) {
+		if n := f.tooLarge.Add(1); n == 1 || n%1000 == 0 {
+			f.h.log.Warn("federation: message too large for NATS, not sent to other hubs", "what", what, "channel", channel, "max_payload", f.nc.MaxPayload(), "count", n)
+		}
+		return
+	}
+	f.h.log.Debug("federation: publish failed", "what", what, "channel", channel, "err", err)
 }

@@ -195,7 +195,7 @@ func (h *Hub) fedSend(fr *wire.Frame, sender []byte) {
 	}
 	data := appendFedMsg(make([]byte, 0, 32+len(fr.Channel)+len(sender)+len(fr.Body)), fedSend, fr.To, fr.Channel, sender, fr.Body)
 	if err := f.nc.Publish(subject, data); err != nil {
-		h.log.Debug("federation: publish failed", "channel", fr.Channel, "err", err)
+		f.publishFailed("send", fr.Channel, err)
 	}
 }
 

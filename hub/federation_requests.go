@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -50,7 +51,12 @@ func (h *Hub) fedRequest(r *hubRequest, fr *wire.Frame, sender []byte) {
 		Data:    appendFedMsg(make([]byte, 0, 32+len(fr.Channel)+len(sender)+len(fr.Body)), fedRequest, fr.To, fr.Channel, sender, fr.Body),
 	}
 	if err := f.nc.PublishMsg(m); err != nil {
-		h.log.Debug("federation: request publish failed", "channel", fr.Channel, "err", err)
+		f.publishFailed("request", fr.Channel, err)
+		if errors.Is(err, nats.ErrMaxPayload) {
+			reason := wire.AppendStr(nil, fmt.Sprintf("request of %d bytes too large to cross hubs (NATS max_payload %d)", len(m.Data), f.nc.MaxPayload()))
+			f.remoteDoneWith(r.id, wire.StatusRefused, reason)
+			return
+		}
 		f.remoteDone(r.id, wire.StatusNoListener)
 	}
 }
@@ -60,7 +66,7 @@ func (h *Hub) fedRequest(r *hubRequest, fr *wire.Frame, sender []byte) {
 // alone, or when that hub was the last that said it delivered it.
 func (f *federation) onAnswer(id uint64, m fedMsg) {
 	if m.status != wire.StatusResolved && m.status != wire.StatusRejected {
-		f.remoteFailed(id, m.hub, m.status)
+		f.remoteFailed(id, m.hub, m.status, m.body)
 		return
 	}
 	t := &f.h.requests
@@ -78,8 +84,9 @@ func (f *federation) onAnswer(id uint64, m fedMsg) {
 	}
 }
 
-// remoteFailed handles hub's failure answer to request id.
-func (f *federation) remoteFailed(id uint64, hub uint32, status wire.Status) {
+// remoteFailed handles hub's failure answer to request id (body: the
+// reason of a refusal).
+func (f *federation) remoteFailed(id uint64, hub uint32, status wire.Status, body []byte) {
 	t := &f.h.requests
 	t.mu.Lock()
 	r := t.byID[id]
@@ -89,7 +96,7 @@ func (f *federation) remoteFailed(id uint64, hub uint32, status wire.Status) {
 	}
 	t.removeLocked(r)
 	t.mu.Unlock()
-	f.h.answer(r, status, f.h.self, nil)
+	f.h.answer(r, status, f.h.self, body)
 }
 
 // dropHolderLocked records that hub no longer holds r and reports whether
@@ -121,6 +128,11 @@ func (r *hubRequest) dropHolderLocked(hub uint32) bool {
 // no hub subscribes, or publishing failed) and fails it with status when
 // no local responder is left either.
 func (f *federation) remoteDone(id uint64, status wire.Status) {
+	f.remoteDoneWith(id, status, nil)
+}
+
+// remoteDoneWith is remoteDone failing the request with reason as its body.
+func (f *federation) remoteDoneWith(id uint64, status wire.Status, reason []byte) {
 	t := &f.h.requests
 	t.mu.Lock()
 	r := t.byID[id]
@@ -135,7 +147,7 @@ func (f *federation) remoteDone(id uint64, status wire.Status) {
 	}
 	t.removeLocked(r)
 	t.mu.Unlock()
-	f.h.answer(r, status, f.h.self, nil)
+	f.h.answer(r, status, f.h.self, reason)
 }
 
 // deliverRequest delivers another hub's request to the local listeners,
@@ -188,7 +200,14 @@ func (f *federation) deliverRequest(m fedMsg, reply string) {
 // answer sends an answer to another hub's request.
 func (f *federation) answer(reply string, status wire.Status, sender, body []byte) {
 	data := appendFedAnswer(make([]byte, 0, 16+len(sender)+len(body)), f.cfg.HubID, status, sender, body)
-	if err := f.nc.Publish(reply, data); err != nil {
+	err := f.nc.Publish(reply, data)
+	if errors.Is(err, nats.ErrMaxPayload) { // the requester is told, not left waiting
+		f.publishFailed("answer", "", err)
+		reason := wire.AppendStr(nil, fmt.Sprintf("answer of %d bytes too large to cross hubs (NATS max_payload %d)", len(data), f.nc.MaxPayload()))
+		data = appendFedAnswer(make([]byte, 0, 16+len(reason)), f.cfg.HubID, wire.StatusRefused, f.h.self, reason)
+		err = f.nc.Publish(reply, data)
+	}
+	if err != nil {
 		f.h.log.Debug("federation: answer publish failed", "err", err)
 	}
 }

@@ -423,16 +423,31 @@ func (c *Conn) pushNow(ctx context.Context, s *session, frame wire.OutFrame, lim
 		return ErrNotConnected
 	}
 	out := s.out
+	locked := false
+	if frame.Tail != nil && !limited {
+		// An answer in the caller's memory (native only: see
+		// send_borrowed.go): written now when no write is under way, else
+		// copied and left to the writer, so that a listener answering
+		// never waits behind other writes. (The queue does not wait
+		// without a limit, so wmu may be held while queueing.)
+		if locked = out.wmu.TryLock(); !locked {
+			frame = joined(frame)
+		}
+	}
 	if err := out.queue(ctx, frame, limited); err != nil {
+		if locked {
+			out.wmu.Unlock()
+		}
 		if errors.Is(err, ErrClosed) {
 			return ErrDisconnected
 		}
 		return err
 	}
 	switch {
+	case locked:
 	case frame.Tail != nil:
-		// The caller's memory: written before this returns, after what
-		// the writer may be writing (native only: see send_borrowed.go).
+		// A send or request in the caller's memory: written before this
+		// returns, after what the writer may be writing.
 		out.wmu.Lock()
 	case !writesInline(s.t) || !out.wmu.TryLock():
 		out.signal() // the writer is busy: it takes this next
