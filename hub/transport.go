@@ -32,8 +32,8 @@ func newStreamTransport(nc net.Conn, cfg Config, pool *stream.Pool) transport {
 }
 
 // readPoolBytes bounds the free large-frame buffers a hub keeps (see
-// stream.Pool): frames over 64 KiB read from Unix and TCP connections go
-// into reused memory, returned once every receiver's write of the frame
+// stream.Pool): frames over 64 KiB read from Unix, TCP and WebSocket
+// connections go into reused memory, returned once every receiver's write of the frame
 // is done. 64 MiB is room for some forty 1 MiB frames in flight (16 MiB
 // of them held the old 16 MiB limit's worth of 1.5 MiB buffers, and the
 // rest went to the collector); a hub that read no large frame for a ping
@@ -41,9 +41,9 @@ func newStreamTransport(nc net.Conn, cfg Config, pool *stream.Pool) transport {
 const readPoolBytes = 64 << 20
 
 // pooledBuf returns the pool's buffer of the frame t read last, or nil
-// (WebSocket transports, frames of 64 KiB or less).
+// (frames of 64 KiB or less).
 func pooledBuf(t transport) *stream.Buf {
-	if s, ok := t.(*stream.Conn); ok {
+	if s, ok := t.(interface{ TakeBuf() *stream.Buf }); ok {
 		return s.TakeBuf()
 	}
 	return nil

@@ -110,6 +110,7 @@ func (h *Hub) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := stream.NewWS(ws, h.cfg.MaxHelloBytes, h.cfg.WriteTimeout)
+	t.SetPool(h.bufs)
 	if cc, ok := r.Context().Value(corkKey{}).(*stream.CorkConn); ok {
 		t.SetCork(cc) // a batch of frames is one write
 	}

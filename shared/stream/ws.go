@@ -30,6 +30,22 @@ type WS struct {
 	cork         *CorkConn // the connection under ws, if it is one: see SetCork
 	slab         []byte    // the reader's: messages are read into [..w]
 	w            int
+	pool         *Pool // large messages are read into its buffers; nil: fresh memory
+	slabBuf      *Buf  // the pool's buffer the slab is, holding one large message being read
+	last         *Buf  // the pool's buffer of the message last returned, until TakeBuf
+}
+
+// SetPool makes ReadFrame read messages larger than 64 KiB into buffers
+// of p, as Conn.SetPool does: such a frame is then the caller's only
+// until the next ReadFrame unless it calls TakeBuf first.
+func (t *WS) SetPool(p *Pool) { t.pool = p }
+
+// TakeBuf returns the pool's buffer that holds the frame ReadFrame last
+// returned, with one reference for the caller, or nil (see Conn.TakeBuf).
+func (t *WS) TakeBuf() *Buf {
+	b := t.last
+	t.last = nil
+	return b
 }
 
 // NewWS wraps ws, reading frames up to maxFrame bytes; writeTimeout, when
@@ -82,6 +98,7 @@ func (t *WS) SetMaxFrame(n int) { t.ws.SetReadLimit(int64(n)) }
 // text message one wrapping wire.ErrMalformed, a close with status normal
 // or going away io.EOF.
 func (t *WS) ReadFrame() ([]byte, error) {
+	t.last = nil
 	typ, r, err := t.ws.Reader(context.Background())
 	if err != nil {
 		return nil, readErr(err)
@@ -92,7 +109,9 @@ func (t *WS) ReadFrame() ([]byte, error) {
 	// Messages are read into slabs, as on a stream: one slab holds many
 	// messages, each returned slice is never written again, and a message
 	// that does not fit moves to a new slab (each twice the last, up to
-	// wsSlabMax; a message larger than that twice its size so far).
+	// wsSlabMax; a message larger than that twice its size so far). With a
+	// pool, a message past 64 KiB grows in the pool's buffers instead, each
+	// given back once copied to the next, and the last holds it alone.
 	start := t.w
 	for {
 		if t.w == len(t.slab) {
@@ -101,14 +120,30 @@ func (t *WS) ReadFrame() ([]byte, error) {
 			if len(t.slab) > 0 {
 				size = max(size, min(2*len(t.slab), wsSlabMax))
 			}
-			slab := make([]byte, size)
+			var slab []byte
+			var buf *Buf
+			if t.pool != nil && size > maxBuffer {
+				if buf = t.pool.get(size); buf != nil {
+					slab = buf.b
+				}
+			}
+			if slab == nil {
+				slab = make([]byte, size)
+			}
 			copy(slab, t.slab[start:t.w])
-			t.slab, start, t.w = slab, 0, n
+			if t.slabBuf != nil {
+				t.slabBuf.Release() // it held this message alone
+			}
+			t.slab, t.slabBuf, start, t.w = slab, buf, 0, n
 		}
 		m, err := r.Read(t.slab[t.w:])
 		t.w += m
 		if err == io.EOF {
-			return t.slab[start:t.w:t.w], nil
+			f := t.slab[start:t.w:t.w]
+			if t.slabBuf != nil { // nothing else goes into it: the next message starts a slab
+				t.last, t.slabBuf, t.slab, t.w = t.slabBuf, nil, nil, 0
+			}
+			return f, nil
 		}
 		if err != nil {
 			return nil, readErr(err)
