@@ -264,11 +264,16 @@ func (f *federation) onMsg(m *nats.Msg) {
 
 // deliverSend delivers another hub's send to the local listeners.
 func (f *federation) deliverSend(m fedMsg) {
+	var buf [8]delivery
+	f.h.deliver(f.receivers(m, buf[:0]), m.channel, 0, m.sender, m.body, nil)
+}
+
+// receivers counts another hub's send and returns its local deliveries,
+// appended to buf.
+func (f *federation) receivers(m fedMsg, buf []delivery) []delivery {
 	h := f.h
 	h.stats.sends.Add(1)
-	var buf [8]delivery
 	h.router.mu.RLock()
-	ds := h.router.match(m.channel, m.to, len(m.body), buf[:0], nil)
-	h.router.mu.RUnlock()
-	h.deliver(ds, m.channel, 0, m.sender, m.body, nil)
+	defer h.router.mu.RUnlock()
+	return h.router.match(m.channel, m.to, len(m.body), buf, nil)
 }

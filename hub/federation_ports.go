@@ -304,11 +304,8 @@ func (f *federation) onOffer(data []byte, reply string) {
 		return
 	}
 	h := f.h
-	h.stats.sends.Add(1)
 	var buf [8]delivery
-	h.router.mu.RLock()
-	ds := h.router.match(m.channel, m.to, len(m.body), buf[:0], nil)
-	h.router.mu.RUnlock()
+	ds := f.receivers(m, buf[:0])
 	if len(ds) == 0 {
 		if m.to.Peer != 0 { // the one hub it was for: no need to wait
 			if err := f.nc.Publish(reply, []byte{fedPortDeny}); err != nil {
@@ -434,14 +431,11 @@ func (f *federation) onPortMsg(data []byte) {
 	near := r.local()
 	if kind == fedPortClose {
 		delete(f.remote, key)
-		if r.wait != nil {
-			r.wait.add(nil, true)
-			h.ports.mu.Unlock()
-			return
-		}
-		h.forgetEndLocked(near)
+		tell := h.closeTowardLocked(r, near)
 		h.ports.mu.Unlock()
-		h.closePortEnd(near)
+		if tell {
+			h.closePortEnd(near)
+		}
 		return
 	}
 	if r.wait != nil {
@@ -468,12 +462,9 @@ func (f *federation) dropHubPorts(hub uint32) {
 			continue
 		}
 		delete(f.remote, key)
-		if r.wait != nil {
-			r.wait.add(nil, true)
-			continue
+		if h.closeTowardLocked(r, near) {
+			ends = append(ends, near)
 		}
-		h.forgetEndLocked(near)
-		ends = append(ends, near)
 	}
 	h.ports.mu.Unlock()
 	for _, e := range ends {

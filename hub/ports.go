@@ -166,14 +166,24 @@ func (c *conn) onPortClose(f *wire.Frame) {
 	}
 	to := r.other(c, f.ID)
 	delete(c.ports, f.ID)
-	if r.wait != nil { // told once the other end can be reached
-		r.wait.add(nil, true)
-		h.ports.mu.Unlock()
-		return
-	}
-	h.forgetEndLocked(to)
+	tell := h.closeTowardLocked(r, to)
 	h.ports.mu.Unlock()
-	h.closePortEnd(to)
+	if tell {
+		h.closePortEnd(to)
+	}
+}
+
+// closeTowardLocked closes relay r toward its end e: it forgets e and
+// reports that e is to be told (closePortEnd, once h.ports.mu is let go),
+// or, while r waits for e to be reachable, queues the close for then and
+// reports false. h.ports.mu is held.
+func (h *Hub) closeTowardLocked(r *relay, e portEnd) bool {
+	if r.wait != nil {
+		r.wait.add(nil, true)
+		return false
+	}
+	h.forgetEndLocked(e)
+	return true
 }
 
 // dropPorts closes every relay c holds an end of, telling the other ends.

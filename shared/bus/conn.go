@@ -806,7 +806,9 @@ func (c *Conn) pushFrame(ctx context.Context, frame wire.OutFrame, limited bool)
 // pushFrom queues a frame of client cl: a send, a request (reqID not 0),
 // a subscription or a peer removal. During an outage it is buffered, to
 // be sent once reconnected with cl's new peer id; with limited set it
-// fails past Options.ReconnectBufBytes.
+// fails past Options.ReconnectBufBytes. A frame with a Tail (the caller's
+// memory: send_borrowed.go) is written before pushFrom returns, or
+// buffered as a copy.
 func (c *Conn) pushFrom(ctx context.Context, cl *Client, frame wire.OutFrame, limited bool) error {
 	c.mu.Lock()
 	s := c.sess
@@ -816,11 +818,14 @@ func (c *Conn) pushFrom(ctx context.Context, cl *Client, frame wire.OutFrame, li
 	case status == StatusClosed:
 		c.mu.Unlock()
 		return cause
+	case status == StatusConnected && frame.Tail != nil:
+		c.mu.Unlock()
+		return c.pushNow(ctx, s, frame, limited) // the caller's memory: written before it returns
 	case status == StatusConnected:
 		c.mu.Unlock()
 		return s.out.push(ctx, frame, limited)
 	case status.outage():
-		err := c.buf.add(buffered{cl: cl, frame: frame}, limited)
+		err := c.buf.add(buffered{cl: cl, frame: joined(frame)}, limited)
 		c.mu.Unlock()
 		return err
 	}

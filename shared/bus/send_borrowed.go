@@ -49,7 +49,7 @@ func (cl *Client) sendBorrowed(ctx context.Context, to Target, channel string, a
 		f, err = cl.frameOf(wire.KindSend, to, channel, 0, nil, head, tail)
 	}
 	if err == nil {
-		err = cl.conn.pushWritten(ctx, cl, f)
+		err = cl.conn.pushFrom(ctx, cl, f, true)
 	}
 	if err != nil {
 		return fmt.Errorf("ipcbus: send on %q: %w", channel, err)
@@ -60,29 +60,4 @@ func (cl *Client) sendBorrowed(ctx context.Context, to Target, channel string, a
 // arrayHeaderLen is the length of the msgpack header of an array of n.
 func arrayHeaderLen(n int) int {
 	return len(wire.AppendArrayLen(nil, n))
-}
-
-// pushWritten is pushFrom for a frame whose Tail is the caller's memory:
-// connected, it returns once the frame is written (pushNow: on the calling
-// goroutine, after what was queued before it) or dropped with the
-// session; reconnecting, it buffers a copy.
-func (c *Conn) pushWritten(ctx context.Context, cl *Client, frame wire.OutFrame) error {
-	c.mu.Lock()
-	s := c.sess
-	status := c.Status()
-	cause := c.cause
-	switch {
-	case status == StatusClosed:
-		c.mu.Unlock()
-		return cause
-	case status == StatusConnected:
-		c.mu.Unlock()
-		return c.pushNow(ctx, s, frame, true) // written before it returns
-	case status.outage():
-		err := c.buf.add(buffered{cl: cl, frame: joined(frame)}, true)
-		c.mu.Unlock()
-		return err
-	}
-	c.mu.Unlock()
-	return ErrNotConnected
 }
