@@ -25,6 +25,17 @@ import { codedError } from './errors.js';
 import { Registry, checkListener } from './emitter.js';
 import { spy } from './spy.js';
 
+// LARGE_BINARY: from this size a binary value in an event's args reaches
+// listeners as a view of the args (the client's own copy of them, out of
+// the engine's memory) rather than a copy of its own; a smaller one is
+// copied, so that a small value kept does not hold a whole large message.
+const LARGE_BINARY = 64 * 1024;
+
+/** @param {number} whole */
+function viewLarge(whole) {
+  return (/** @type {Uint8Array} */ s) => (s.length >= LARGE_BINARY && 2 * s.length >= whole ? s : s.slice());
+}
+
 const IPCBUS_CHANNEL_QUERY_STATE = '/electron-common-ipc/queryState';
 const IPCBUS_CHANNEL_SERVICE_AVAILABLE = '/electron-common-ipc/serviceAvailable';
 const DEFAULT_TIMEOUT = 2000; // electron-common-ipc's IPC_BUS_TIMEOUT
@@ -349,7 +360,11 @@ class IpcBusClient {
       if (isPort(args[i])) {
         throw new TypeError(`ipcbus: cannot send a MessagePort as args[${i}] on "${channel}": transfer ports with postMessage(channel, message, [ports])`);
       }
-      out[i] = codec.encode(args[i], `args[${i}]`);
+      const a = args[i];
+      // A large binary is left for the engine's glue to write where the
+      // message goes (engine.js's writeArgs), not copied into an encoding
+      // of its own first.
+      out[i] = a instanceof Uint8Array && a.length >= LARGE_BINARY ? { bigBin: a, length: 5 + a.length } : codec.encode(a, `args[${i}]`);
       size += out[i].length;
     }
     if (this._maxFrameBytes && size > this._maxFrameBytes) {
@@ -425,7 +440,8 @@ class IpcBusClient {
       throw new TypeError(`ipcbus: postMessage on "${channel}": a port is listed twice`);
     }
     if (!this._connected) return false;
-    const [encoded] = this._encodeArgs(channel, [message]);
+    let [encoded] = this._encodeArgs(channel, [message]);
+    if (!(encoded instanceof Uint8Array)) encoded = codec.encode(message, 'message'); // an op field, not args
     const msg = { op: 'postMessage', client: this._id, channel, message: encoded, ports: list };
     if (to) msg.to = to;
     const r = this._session.post(msg);
@@ -472,7 +488,7 @@ class IpcBusClient {
     }
     let args;
     try {
-      args = codec.decode(m.args);
+      args = codec.decode(m.args, m.args.length >= LARGE_BINARY ? viewLarge(m.args.length) : undefined);
       if (!Array.isArray(args)) throw new TypeError('ipcbus: the args are not an array');
     } catch (err) {
       // A payload this client cannot read is dropped alone and logged (it

@@ -89,13 +89,15 @@ function packArgs(args) {
 }
 
 // argsSize is the size of the msgpack array of args, each one msgpack
-// value in a Uint8Array; -1 when args is not so.
+// value in a Uint8Array or a large binary to encode ({bigBin}: see
+// client.js's _encodeArgs); -1 when args is not so.
 function argsSize(args) {
   if (!Array.isArray(args)) return -1;
   let n = args.length < 16 ? 1 : args.length < 0x10000 ? 3 : 5;
   for (const a of args) {
-    if (!(a instanceof Uint8Array)) return -1;
-    n += a.length;
+    if (a instanceof Uint8Array) n += a.length;
+    else if (a && a.bigBin instanceof Uint8Array) n += 5 + a.bigBin.length;
+    else return -1;
   }
   return n;
 }
@@ -118,8 +120,20 @@ function writeArgs(out, pos, args) {
     out[pos++] = k & 0xff;
   }
   for (const a of args) {
-    out.set(a, pos);
-    pos += a.length;
+    if (a instanceof Uint8Array) {
+      out.set(a, pos);
+      pos += a.length;
+      continue;
+    }
+    const v = a.bigBin; // a msgpack bin 32, written where it goes: one copy
+    const k = v.length;
+    out[pos] = 0xc6;
+    out[pos + 1] = k >>> 24;
+    out[pos + 2] = (k >> 16) & 0xff;
+    out[pos + 3] = (k >> 8) & 0xff;
+    out[pos + 4] = k & 0xff;
+    out.set(v, pos + 5);
+    pos += 5 + k;
   }
   return pos;
 }

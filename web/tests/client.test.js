@@ -199,3 +199,25 @@ test('requests reject with {event, err} on an Error subclass', async (t) => {
   await assert.rejects(c.request('refuse', 1000), (e) => e instanceof Error && e.code === 'not-connected');
   assert.equal(c.send('refuse'), false);
 });
+
+test('large binaries: sent as they are, received whole, the sender\'s buffer left alone', async (t) => {
+  const hub = await h.startHub(t);
+  const sock = hub.unix.slice('unix:'.length);
+  const a = await h.connected(t, sock, { peerName: 'a' });
+  const b = await h.connected(t, sock, { peerName: 'b' });
+  const big = Buffer.alloc(1 << 20, 7);
+  const mid = new Uint8Array(70 * 1024).fill(9);
+  const got = h.next(b, 'big');
+  b.on('echo', (event, v) => event.request.resolve(v));
+  await b.request(h.pkg().IPCBUS_CHANNEL_QUERY_STATE, 3000); // b's listeners are at the hub
+  assert.equal(a.send('big', 'label', big, mid, Buffer.from([1, 2])), true);
+  assert.equal(big.length, 1 << 20, 'the sender\'s Buffer is not detached');
+  assert.ok(big.every((x) => x === 7), 'the sender\'s Buffer is unchanged');
+  const { args } = await got;
+  assert.equal(args[0], 'label');
+  assert.ok(args[1] instanceof Uint8Array && args[1].length === 1 << 20 && args[1].every((x) => x === 7));
+  assert.ok(args[2] instanceof Uint8Array && args[2].length === 70 * 1024 && args[2].every((x) => x === 9));
+  assert.deepEqual(args[3], new Uint8Array([1, 2]));
+  const r = await a.request('echo', 5000, big);
+  assert.ok(r.payload instanceof Uint8Array && r.payload.length === 1 << 20 && r.payload.every((x) => x === 7));
+});
