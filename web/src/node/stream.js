@@ -60,7 +60,11 @@ class StreamSocket {
         this.sock.uncork();
       });
     }
-    this.sock.write(Buffer.from(bytes));
+    // Buffer.from(view) zero-fills its memory first: allocUnsafe and set
+    // copy only.
+    const b = Buffer.allocUnsafe(bytes.length);
+    b.set(bytes);
+    this.sock.write(b);
   }
 
   // close ends the stream (what is written still goes), and drops it if the
