@@ -262,3 +262,59 @@ func TestFederationPortClosedWhenFarHubDies(t *testing.T) {
 	await(t, ctx, "a's port after b's hub died", closed)
 	hubtest.Eventually(t, 10*time.Second, "no relay left", func() bool { return hub.RelayedPorts(hubs[0]) == 0 })
 }
+
+// A port its sender closes right after posting on it, before another hub
+// took it: the receiver there gets the port, what was posted, in order,
+// and the close.
+func TestFederationPortClosedBeforeItArrives(t *testing.T) {
+	hubs := fedHubs(t, natsCluster(t, 2))
+	ctx := fedCtx(t)
+	a := hubtest.Dial(t, hubs[0], "a", nil)
+	b := hubtest.Dial(t, hubs[1], "b", nil)
+	got := portTaker(b, "take")
+	awaitListener(t, ctx, a, "take", got)
+	p := a.NewPort()
+	if err := a.PostMessage(ctx, "take", "a port", p); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := p.Post(ctx, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var e *bus.Event
+	select {
+	case e = <-got:
+	case <-ctx.Done():
+		t.Fatal("the port did not cross hubs")
+	}
+	if len(e.Ports) != 1 {
+		t.Fatalf("b got %d ports", len(e.Ports))
+	}
+	theirs := e.Ports[0]
+	msgs := make(chan int, 8)
+	closed := closedSignal(theirs)
+	theirs.OnMessage(func(m *bus.PortMessage) {
+		var v int
+		if err := m.Decode(&v); err == nil {
+			msgs <- v
+		}
+	})
+	await(t, ctx, "b's end closed after a closed its own", closed)
+	for i := range 3 {
+		select {
+		case v := <-msgs:
+			if v != i {
+				t.Fatalf("got %d, want %d", v, i)
+			}
+		case <-ctx.Done():
+			t.Fatalf("message %d of 3 missing", i)
+		}
+	}
+	hubtest.Eventually(t, 10*time.Second, "no relay left on either hub", func() bool {
+		return hub.RelayedPorts(hubs[0]) == 0 && hub.RelayedPorts(hubs[1]) == 0
+	})
+}
