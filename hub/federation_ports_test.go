@@ -41,6 +41,22 @@ func awaitListener(t *testing.T, ctx context.Context, c *bus.Client, channel str
 	}
 }
 
+// portFrom waits for the next event on got and returns the one port it
+// must carry, sent by from.
+func portFrom(t *testing.T, ctx context.Context, got <-chan *bus.Event, from *bus.Client) *bus.Port {
+	t.Helper()
+	var e *bus.Event
+	select {
+	case e = <-got:
+	case <-ctx.Done():
+		t.Fatal("the port did not cross hubs")
+	}
+	if len(e.Ports) != 1 || e.Sender.ID != from.Peer().ID {
+		t.Fatalf("got %d ports from %#x, want 1 from %#x", len(e.Ports), e.Sender.ID, from.Peer().ID)
+	}
+	return e.Ports[0]
+}
+
 // closedSignal returns a channel closed when p is.
 func closedSignal(p *bus.Port) <-chan struct{} {
 	done := make(chan struct{})
@@ -87,16 +103,7 @@ func TestFederationPortAcrossHubs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var e *bus.Event
-	select {
-	case e = <-got:
-	case <-ctx.Done():
-		t.Fatal("the port did not cross hubs")
-	}
-	if len(e.Ports) != 1 || e.Sender.ID != a.Peer().ID {
-		t.Fatalf("b got %d ports from %#x", len(e.Ports), e.Sender.ID)
-	}
-	theirs := e.Ports[0]
+	theirs := portFrom(t, ctx, got, a)
 	theirs.OnMessage(func(m *bus.PortMessage) {
 		var v int
 		if err := m.Decode(&v); err == nil {
@@ -250,14 +257,7 @@ func TestFederationPortClosedWhenFarHubDies(t *testing.T) {
 	if err := a.PostMessage(ctx, "take", "a port", p); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case e := <-got:
-		if len(e.Ports) != 1 {
-			t.Fatalf("b got %d ports", len(e.Ports))
-		}
-	case <-ctx.Done():
-		t.Fatal("the port did not cross hubs")
-	}
+	portFrom(t, ctx, got, a)
 	hubs[1].Kill()
 	await(t, ctx, "a's port after b's hub died", closed)
 	hubtest.Eventually(t, 10*time.Second, "no relay left", func() bool { return hub.RelayedPorts(hubs[0]) == 0 })
@@ -285,16 +285,7 @@ func TestFederationPortClosedBeforeItArrives(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	var e *bus.Event
-	select {
-	case e = <-got:
-	case <-ctx.Done():
-		t.Fatal("the port did not cross hubs")
-	}
-	if len(e.Ports) != 1 {
-		t.Fatalf("b got %d ports", len(e.Ports))
-	}
-	theirs := e.Ports[0]
+	theirs := portFrom(t, ctx, got, a)
 	msgs := make(chan int, 8)
 	closed := closedSignal(theirs)
 	theirs.OnMessage(func(m *bus.PortMessage) {
