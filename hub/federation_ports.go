@@ -103,7 +103,7 @@ func (f *federation) publishPort(e portEnd, kind byte, body []byte) {
 	}
 	data := append(appendPortKey(make([]byte, 0, 24+len(body)), kind, e.key, f.cfg.HubID), body...)
 	if err := f.nc.Publish(f.hubSubject(uint64(e.hub)), data); err != nil {
-		f.h.log.Debug("federation: port publish failed", "err", err)
+		f.publishFailed("port message", "", err)
 	}
 }
 
@@ -154,7 +154,7 @@ func (f *federation) offerPorts(src *conn, fr *wire.Frame, sender []byte) bool {
 	data = appendFedMsg(data, fedSend, fr.To, fr.Channel, sender, fr.Body)
 	m := &nats.Msg{Subject: subject, Reply: f.self + ".o." + strconv.FormatUint(offer, 10), Data: data}
 	if err := f.nc.PublishMsg(m); err != nil {
-		h.log.Debug("federation: port offer publish failed", "channel", fr.Channel, "err", err)
+		f.publishFailed("port offer", fr.Channel, err)
 		f.offerEnded(offer)
 	}
 	return true

@@ -191,17 +191,13 @@ func (h *Hub) dropPorts(c *conn) {
 	h.ports.mu.Lock()
 	var others []portEnd
 	for id, r := range c.ports {
-		if r.wait != nil {
-			if r.ends[1].c == c { // claimed from another hub, not yet handed over
-				r.wait.dropped = true
-			} else {
-				r.wait.add(nil, true)
-			}
+		if r.wait != nil && r.ends[1].c == c { // claimed from another hub, not yet handed over
+			r.wait.dropped = true
 			continue
 		}
-		to := r.other(c, id)
-		h.forgetEndLocked(to)
-		others = append(others, to)
+		if to := r.other(c, id); h.closeTowardLocked(r, to) {
+			others = append(others, to)
+		}
 	}
 	c.ports = nil
 	h.ports.mu.Unlock()

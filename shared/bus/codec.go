@@ -28,7 +28,11 @@ func encodeArgs(b []byte, args []any) ([]byte, error) {
 		}
 		b = make([]byte, 0, size)
 	}
-	b = wire.AppendArrayLen(b, len(args))
+	return appendValues(wire.AppendArrayLen(b, len(args)), args)
+}
+
+// appendValues appends the msgpack encoding of each of args to b.
+func appendValues(b []byte, args []any) ([]byte, error) {
 	for i, a := range args {
 		var ok bool
 		if b, ok = wire.AppendScalar(b, a); ok {

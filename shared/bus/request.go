@@ -59,10 +59,7 @@ func (r *Request) answer(status wire.Status, body []byte) (bool, error) {
 // the caller's memory (send_borrowed.go), written before it returns.
 func (r *Request) answerTail(status wire.Status, body, tail []byte) (bool, error) {
 	b, _ := wire.AppendHeader(make([]byte, 0, 32), &wire.Frame{Kind: wire.KindResponse, Peer: r.responder, ID: r.id, Code: uint16(status)})
-	f := wire.OutFrame{Head: b, Body: body, Tail: tail}
-	if len(body) < 256 && tail == nil {
-		f = wire.OutFrame{Head: append(b, body...)} // one piece
-	}
+	f := wire.OutFrame{Head: b, Body: body, Tail: tail} // the writer joins small pieces
 	if max := r.conn.MaxFrameBytes(); f.Len() > max {
 		err := fmt.Errorf("%w: %d bytes, the hub's limit is %d", ErrFrameTooLarge, f.Len(), max)
 		if status != wire.StatusRejected {

@@ -4,7 +4,6 @@ package bus
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
@@ -34,30 +33,23 @@ func borrowable(args []any) []byte {
 // borrowedArgs encodes args but their last one, tail: the args array up
 // to tail's bytes, which are to follow.
 func borrowedArgs(args []any, tail []byte) ([]byte, error) {
-	head, err := encodeArgs(nil, args[:len(args)-1])
+	head, err := appendValues(wire.AppendArrayLen(nil, len(args)), args[:len(args)-1])
 	if err != nil {
 		return nil, err
 	}
-	head = append(wire.AppendArrayLen(make([]byte, 0, len(head)+10), len(args)), head[arrayHeaderLen(len(args)-1):]...)
 	return wire.AppendBinHeader(head, len(tail)), nil
 }
 
+// sendBorrowed sends args, whose last one is tail, writing tail from where
+// it is.
 func (cl *Client) sendBorrowed(ctx context.Context, to Target, channel string, args []any, tail []byte) error {
 	head, err := borrowedArgs(args, tail)
-	var f wire.OutFrame
-	if err == nil {
-		f, err = cl.frameOf(wire.KindSend, to, channel, 0, nil, head, tail)
-	}
-	if err == nil {
-		err = cl.conn.pushFrom(ctx, cl, f, true)
-	}
 	if err != nil {
-		return fmt.Errorf("ipcbus: send on %q: %w", channel, err)
+		return err
 	}
-	return nil
-}
-
-// arrayHeaderLen is the length of the msgpack header of an array of n.
-func arrayHeaderLen(n int) int {
-	return len(wire.AppendArrayLen(nil, n))
+	f, err := cl.frameOf(wire.KindSend, to, channel, 0, nil, head, tail)
+	if err != nil {
+		return err
+	}
+	return cl.conn.pushFrom(ctx, cl, f, true)
 }

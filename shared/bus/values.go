@@ -29,7 +29,10 @@ func (cl *Client) Send(ctx context.Context, channel string, args ...any) error {
 // peer of one process.
 func (cl *Client) SendTo(ctx context.Context, to Target, channel string, args ...any) error {
 	if tail := borrowable(args); tail != nil {
-		return cl.sendBorrowed(ctx, to, channel, args, tail)
+		if err := cl.sendBorrowed(ctx, to, channel, args, tail); err != nil {
+			return fmt.Errorf("ipcbus: send on %q: %w", channel, err)
+		}
+		return nil
 	}
 	raw, err := encodeArgs(nil, args)
 	if err != nil {
