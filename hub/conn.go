@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -64,7 +65,7 @@ type conn struct {
 	state      int
 	code       wire.CloseCode
 	reason     string
-	writing    bool // a writer goroutine runs
+	writing    bool // a write is under way: a writer goroutine runs, or enqueue writes (writeInline)
 
 	// Traffic, for metrics and state: frames and bytes read (by the reader)
 	// and written (by the writer).
@@ -75,6 +76,7 @@ type conn struct {
 	raw      syscall.RawConn // the reader's: st's socket, while it may be parked; else nil
 	polled   bool            // the reader's: raw is registered with the parker
 	inBuf    *stream.Buf     // the reader's: the pooled buffer of the frame being handled, if recyclable
+	burst    []*conn         // the reader's: receivers whose writer waits for the end of its burst (see enqueueFrom)
 	lastRead atomic.Int64    // unix nanoseconds of the last frame read
 	pingsOut atomic.Int32
 }
@@ -122,11 +124,23 @@ func (h *Hub) serveConn(kind, remote string, t transport, pid int, refusal *wire
 	go c.readLoop()
 }
 
-// enqueue queues a frame for the writer. A connection whose queue would
-// pass MaxPendingBytes is closed as a slow consumer; enqueue never blocks.
-// It returns the channel a publisher may wait on (see waitDrained) when the
+// enqueue queues a frame for the writer, or writes it at once when nothing
+// is queued (see enqueueFrom). A connection whose queue would pass
+// MaxPendingBytes is closed as a slow consumer; enqueue never blocks. It
+// returns the channel a publisher may wait on (see waitDrained) when the
 // queue is over its high-water mark, else nil.
 func (c *conn) enqueue(frame wire.OutFrame) (stall chan struct{}) {
+	return c.enqueueFrom(frame, nil)
+}
+
+// enqueueFrom is enqueue on the reader goroutine of from, the connection
+// whose frame this one forwards (nil: none). When c has nothing queued and
+// no write under way, a frame of a Unix or TCP connection is written at
+// once, on the caller's goroutine, unless more of from's frames are read
+// and waiting: then c's writer is started once they are all handled
+// (from.flushBurst), so that a burst is written in batches and not frame
+// by frame.
+func (c *conn) enqueueFrom(frame wire.OutFrame, from *conn) (stall chan struct{}) {
 	c.omu.Lock()
 	if c.state != connOpen {
 		c.omu.Unlock()
@@ -137,15 +151,41 @@ func (c *conn) enqueue(frame wire.OutFrame) (stall chan struct{}) {
 		c.closeWith(wire.CloseSlowConsumer, fmt.Sprintf("outbound queue over %d bytes", c.h.cfg.MaxPendingBytes))
 		return nil
 	}
+	idle := !c.writing // then nothing is queued: the writer ends with the queue empty
+	burst := idle && from != nil && from.st != nil && from.st.HasFrame()
+	if idle && !burst && c.st != nil && frame.Len() <= inlineMax {
+		c.writing = true
+		c.pending += frame.Len()
+		c.omu.Unlock()
+		c.writeInline(frame)
+		return nil
+	}
 	c.queue = append(c.queue, frame)
 	c.pending += frame.Len()
 	stall = c.stalledLocked()
-	start := c.wantWriterLocked()
+	c.writing = true
 	c.omu.Unlock()
-	if start {
-		c.startWriter()
+	switch {
+	case burst:
+		from.burst = append(from.burst, c)
+	case idle:
+		c.startWriter(nil)
 	}
 	return stall
+}
+
+// flushBurst starts the writers of the connections that c's reader queued
+// frames for while more of its frames waited (see enqueueFrom). A
+// publisher flushes before it waits for a receiver to drain. c may be nil.
+func (c *conn) flushBurst() {
+	if c == nil {
+		return
+	}
+	for i, r := range c.burst {
+		r.startWriter(nil)
+		c.burst[i] = nil
+	}
+	c.burst = c.burst[:0]
 }
 
 // wantWriterLocked reports whether a writer is to be started for what was
@@ -158,14 +198,15 @@ func (c *conn) wantWriterLocked() bool {
 	return true
 }
 
-// startWriter starts the writer, which ends once the queue is empty. The
+// startWriter starts the writer, which writes first's rest (if not nil)
+// and then the queue, and ends once the queue is empty. The
 // connection is the hub's (h.wg) until its teardown ends, and a writer is
 // only started before then.
-func (c *conn) startWriter() {
+func (c *conn) startWriter(first *inlineRest) {
 	c.h.wg.Add(1)
 	go func() {
 		defer c.h.wg.Done()
-		c.writeLoop()
+		c.writeLoop(first)
 	}()
 }
 
@@ -249,7 +290,7 @@ func (c *conn) closeWith(code wire.CloseCode, reason string) {
 	start := c.wantWriterLocked()
 	c.omu.Unlock()
 	if start {
-		c.startWriter()
+		c.startWriter(nil)
 	}
 	if code == wire.CloseSlowConsumer {
 		// Off the bus at once, not when the reader stops. The connection
@@ -294,10 +335,56 @@ func (c *conn) abort() {
 	c.signal()
 }
 
-// writeLoop writes what is queued until the queue is empty, then ends (an
-// idle connection has no writer); after a close frame it closes the
-// transport.
-func (c *conn) writeLoop() {
+// inlineMax bounds the frames enqueue writes on the publisher's goroutine
+// when the receiver's queue is empty: a write wakes no writer goroutine
+// then, which is most of a small frame's cost in the hub. Larger frames go
+// to the writer, so that a publisher's copies to several receivers are not
+// made one after the other.
+const inlineMax = 64 << 10
+
+// writeInline writes f, for which enqueue marked c writing, without
+// waiting for room: what the socket does not take, and what was queued
+// meanwhile, is left to a writer.
+func (c *conn) writeInline(f wire.OutFrame) {
+	rest, ok, err := c.st.WriteNow(f)
+	switch {
+	case !ok:
+		// Not written at all: the writer writes it first.
+		c.omu.Lock()
+		c.queue = slices.Insert(c.queue, 0, f)
+		c.omu.Unlock()
+		c.startWriter(nil)
+	case err == nil && len(rest) > 0:
+		c.startWriter(&inlineRest{f, rest})
+	default:
+		if !c.wrote([]wire.OutFrame{f}, f.Len(), err) {
+			return
+		}
+		c.omu.Lock()
+		more := len(c.queue) > 0
+		c.writing = more
+		c.omu.Unlock()
+		if more {
+			c.startWriter(nil)
+		}
+	}
+}
+
+// inlineRest is the part of a frame that writeInline could not write.
+type inlineRest struct {
+	f    wire.OutFrame
+	rest net.Buffers
+}
+
+// writeLoop writes first's rest, if any, then what is queued until the
+// queue is empty, and ends (an idle connection has no writer); after a
+// close frame it closes the transport.
+func (c *conn) writeLoop(first *inlineRest) {
+	if first != nil {
+		if !c.wrote([]wire.OutFrame{first.f}, first.f.Len(), c.st.WriteRest(first.rest)) {
+			return
+		}
+	}
 	var spare []wire.OutFrame
 	for {
 		c.omu.Lock()
@@ -321,33 +408,44 @@ func (c *conn) writeLoop() {
 			n += f.Len()
 		}
 		err := c.t.WriteFrames(batch)
-		for _, f := range batch {
-			if f.Ref != nil {
-				f.Ref.Release()
-			}
-		}
-		if err == nil {
-			c.framesOut.Add(uint64(len(batch)))
-			c.bytesOut.Add(uint64(n))
-		}
+		ok := c.wrote(batch, n, err)
 		clear(batch)
-		c.omu.Lock()
-		c.pending -= n
-		c.drainedLocked()
-		c.omu.Unlock()
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				c.h.stats.countClose(wire.CloseSlowConsumer)
-				c.setReason(wire.CloseSlowConsumer, "write timed out")
-			}
-			c.omu.Lock()
-			c.writing = false
-			c.omu.Unlock()
-			c.abort()
+		if !ok {
 			return
 		}
 	}
+}
+
+// wrote accounts for batch, n bytes, written with the result err: it
+// releases the frames' buffers and, when err is not nil, ends the writing
+// and closes the connection, and reports false.
+func (c *conn) wrote(batch []wire.OutFrame, n int, err error) bool {
+	for _, f := range batch {
+		if f.Ref != nil {
+			f.Ref.Release()
+		}
+	}
+	if err == nil {
+		c.framesOut.Add(uint64(len(batch)))
+		c.bytesOut.Add(uint64(n))
+	}
+	c.omu.Lock()
+	c.pending -= n
+	c.drainedLocked()
+	c.omu.Unlock()
+	if err == nil {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		c.h.stats.countClose(wire.CloseSlowConsumer)
+		c.setReason(wire.CloseSlowConsumer, "write timed out")
+	}
+	c.omu.Lock()
+	c.writing = false
+	c.omu.Unlock()
+	c.abort()
+	return false
 }
 
 // setReason records why the connection ends, unless a reason is recorded.
@@ -470,6 +568,9 @@ func (c *conn) readFrames() error {
 		if c.inBuf != nil {
 			c.inBuf.Release()
 			c.inBuf = nil
+		}
+		if len(c.burst) > 0 && (err != nil || !c.st.HasFrame()) {
+			c.flushBurst()
 		}
 		if err != nil {
 			var ce *wire.CloseError

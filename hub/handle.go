@@ -5,7 +5,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/ipcbus/ipcbus/shared/stream"
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
@@ -212,7 +211,7 @@ func (c *conn) onSend(f *wire.Frame) error {
 		return h.deliverWithPorts(c, ds, f, p.raw)
 	}
 	h.fedSend(f, p.raw) // other hubs' listeners
-	h.deliver(ds, f.Channel, 0, p.raw, f.Body, c.inBuf)
+	h.deliver(ds, f.Channel, 0, p.raw, f.Body, c)
 	return nil
 }
 
@@ -252,16 +251,19 @@ func (h *Hub) deliverWithPorts(src *conn, ds []delivery, f *wire.Frame, sender [
 	}
 	ds[owner].c.enqueue(message(f.Channel, ds[owner].to, 0, sender, ids, f.Body))
 	rest := append(ds[:owner:owner], ds[owner+1:]...)
-	h.deliver(rest, f.Channel, 0, sender, f.Body, nil)
+	h.deliver(rest, f.Channel, 0, sender, f.Body, src)
 	return nil
 }
 
 // deliver sends one message to each delivery, encoding it once for all
 // the deliveries that address every listener of their connection. Then,
 // on the publisher's reader goroutine, it waits a bounded time for any
-// receiver over its high-water mark (see stallWait). ref, when not nil,
-// is the pooled buffer body is in: each frame queued holds a reference.
-func (h *Hub) deliver(ds []delivery, channel string, id uint64, sender, body []byte, ref *stream.Buf) {
+// receiver over its high-water mark (see stallWait). from is the
+// connection whose frame is delivered, on its reader goroutine (nil:
+// another hub's): body may be in its pooled buffer (inBuf), which each
+// frame queued then holds a reference to.
+func (h *Hub) deliver(ds []delivery, channel string, id uint64, sender, body []byte, from *conn) {
+	ref := from.pooled()
 	var shared wire.OutFrame
 	var stalled [8]*conn // receivers over their high-water mark
 	var stalls [8]chan struct{}
@@ -272,14 +274,17 @@ func (h *Hub) deliver(ds []delivery, channel string, id uint64, sender, body []b
 			if shared.Head == nil {
 				shared = message(channel, 0, id, sender, nil, body)
 			}
-			ch = d.c.enqueue(withRef(shared, ref))
+			ch = d.c.enqueueFrom(withRef(shared, ref), from)
 		} else {
-			ch = d.c.enqueue(withRef(message(channel, d.to, id, sender, nil, body), ref))
+			ch = d.c.enqueueFrom(withRef(message(channel, d.to, id, sender, nil, body), ref), from)
 		}
 		if ch != nil && n < len(stalls) {
 			stalled[n], stalls[n] = d.c, ch
 			n++
 		}
+	}
+	if n > 0 {
+		from.flushBurst()
 	}
 	for i := range n {
 		stalled[i].waitDrained(stalls[i])
@@ -354,7 +359,7 @@ func (c *conn) onRequest(f *wire.Frame) error {
 		}
 		return nil
 	}
-	h.deliver(ds, f.Channel, r.id, p.raw, f.Body, c.inBuf)
+	h.deliver(ds, f.Channel, r.id, p.raw, f.Body, c)
 	return nil
 }
 
@@ -385,6 +390,6 @@ func (c *conn) onResponse(f *wire.Frame) error {
 		h.stats.droppedResponses.Add(1)
 		return nil
 	}
-	h.answerRef(r, wire.Status(f.Code), p.raw, f.Body, c.inBuf)
+	h.answerFrom(r, wire.Status(f.Code), p.raw, f.Body, c)
 	return nil
 }

@@ -149,7 +149,8 @@ func (c *conn) onPortMessage(f *wire.Frame) error {
 		h.fed.publishPort(to, fedPortMessage, f.Body)
 		return nil
 	}
-	if ch := to.c.enqueue(portFrame(to.id, f.Body)); ch != nil {
+	if ch := to.c.enqueueFrom(portFrame(to.id, f.Body), c); ch != nil {
+		c.flushBurst()
 		to.c.waitDrained(ch)
 	}
 	return nil

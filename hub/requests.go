@@ -4,7 +4,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ipcbus/ipcbus/shared/stream"
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
@@ -171,12 +170,13 @@ func (t *requests) dropConn(c *conn) {
 
 // answer sends the requester of r a response with status, the sender and body.
 func (h *Hub) answer(r *hubRequest, status wire.Status, sender, body []byte) {
-	h.answerRef(r, status, sender, body, nil)
+	h.answerFrom(r, status, sender, body, nil)
 }
 
-// answerRef is answer with body in a pooled buffer, ref (when not nil),
-// which the queued frame holds a reference to.
-func (h *Hub) answerRef(r *hubRequest, status wire.Status, sender, body []byte, ref *stream.Buf) {
+// answerFrom is answer on the reader goroutine of from, the connection
+// that answered: body may be in its pooled buffer (inBuf), which the
+// queued frame then holds a reference to.
+func (h *Hub) answerFrom(r *hubRequest, status wire.Status, sender, body []byte, from *conn) {
 	if r.fedReply != "" { // asked by another hub
 		h.fed.answer(r.fedReply, status, sender, body)
 		return
@@ -191,5 +191,5 @@ func (h *Hub) answerRef(r *hubRequest, status wire.Status, sender, body []byte, 
 		h.tapResponse(tapped, r, status, sender, body)
 	}
 	h.countRequest(r, status)
-	r.requester.enqueue(withRef(wire.OutFrame{Head: b, Body: body}, ref))
+	r.requester.enqueueFrom(withRef(wire.OutFrame{Head: b, Body: body}, from.pooled()), from)
 }

@@ -63,6 +63,15 @@ func recyclable(f *wire.Frame) bool {
 	return false
 }
 
+// pooled returns the pooled buffer of the frame c's reader is handling,
+// or nil (c nil too).
+func (c *conn) pooled() *stream.Buf {
+	if c == nil {
+		return nil
+	}
+	return c.inBuf
+}
+
 // withRef makes f hold a reference to ref, the pooled buffer its body is
 // in (nil: none); the writer releases it once f is written.
 func withRef(f wire.OutFrame, ref *stream.Buf) wire.OutFrame {

@@ -111,7 +111,9 @@ async function main() {
   console.log(`CPU µs/msg: ${per.join(', ')}`);
   for (const p of [w0, w1]) p.send({ op: 'quit' });
   await Promise.all([w0, w1].map((w) => new Promise((res) => w.p.on('exit', res))));
-  hub.p.kill();
+  // The hub stops when its stdin closes (and writes its profile then).
+  hub.p.stdin.end();
+  await new Promise((res) => hub.p.on('exit', res));
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 

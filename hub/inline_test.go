@@ -1,0 +1,85 @@
+package hub_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/ipcbus/ipcbus/hub"
+	"github.com/ipcbus/ipcbus/hub/hubtest"
+	"github.com/ipcbus/ipcbus/shared/bus"
+	"github.com/ipcbus/ipcbus/shared/wire"
+)
+
+// TestFullSocketNeverBlocksThePublisher: the hub writes a frame to an
+// idle receiver on the publisher's own goroutine, as far as the socket
+// takes it. A receiver that does not read fills its socket within a few
+// frames; the hub must hand the rest to a writer and not wait, so that the
+// other subscriber gets every message meanwhile, and once the stalled
+// receiver reads it gets each frame whole and in order.
+func TestFullSocketNeverBlocksThePublisher(t *testing.T) {
+	const n = 64
+	const size = 60 << 10 // each written on the publisher's goroutine when the queue is empty
+	h := hubtest.Start(t, hub.Config{MaxFrameBytes: 128 << 10, MaxPendingBytes: 16 << 20, WriteTimeout: time.Minute})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	stalled := dialRaw(t, h)
+	peer := stalled.hello()
+	stalled.write(wire.Frame{Kind: wire.KindSubscribe, Channel: "burst", Peer: peer})
+	fast := hubtest.Dial(t, h, "fast", nil)
+	got := make(chan int, n)
+	fast.On("burst", func(e *bus.Event) {
+		var i int
+		e.Args(&i)
+		got <- i
+	})
+	pub := hubtest.Dial(t, h, "publisher", nil)
+	hubtest.Eventually(t, 5*time.Second, "subscriptions", func() bool { return burstPeers(h) == 2 })
+
+	for i := range n {
+		// Sent one at a time, each after the last was delivered: every
+		// one finds the stalled receiver's queue as the last one left it.
+		if err := pub.Send(ctx, "burst", i, bytes.Repeat([]byte{byte(i)}, size)); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+		select {
+		case j := <-got:
+			if j != i {
+				t.Fatalf("fast subscriber got message %d, want %d", j, i)
+			}
+		case <-ctx.Done():
+			t.Fatalf("fast subscriber got %d of %d messages while the other did not read", i, n)
+		}
+	}
+	for i := range n {
+		f := stalled.expect(wire.KindMessage)
+		var args struct {
+			_msgpack struct{} `msgpack:",as_array"`
+			I        int
+			B        []byte
+		}
+		if err := msgpack.Unmarshal(f.Body, &args); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if args.I != i {
+			t.Fatalf("stalled receiver got message %d, want %d", args.I, i)
+		}
+		if !bytes.Equal(args.B, bytes.Repeat([]byte{byte(i)}, size)) {
+			t.Fatalf("message %d: payload of %d bytes is not the one sent", i, len(args.B))
+		}
+	}
+}
+
+// burstPeers returns the number of peers subscribed to "burst".
+func burstPeers(h *hub.Hub) int {
+	for _, c := range h.State().Channels {
+		if c.Channel == "burst" {
+			return c.Peers
+		}
+	}
+	return 0
+}
