@@ -25,15 +25,21 @@ import { codedError } from './errors.js';
 import { Registry, checkListener } from './emitter.js';
 import { spy } from './spy.js';
 
-// LARGE_BINARY: from this size a binary value in an event's args reaches
-// listeners as a view of the args (the client's own copy of them, out of
-// the engine's memory) rather than a copy of its own; a smaller one is
-// copied, so that a small value kept does not hold a whole large message.
+// LARGE_BINARY: from this size a binary argument is sent from where it is
+// (engine.js's writeArgs), not encoded into a copy first.
 const LARGE_BINARY = 64 * 1024;
 
+/** @param {any} v */
+const isLargeBinary = (v) => v instanceof Uint8Array && v.length >= LARGE_BINARY;
+
+// viewMost makes the binary values of an event's args that are at least
+// half of them reach listeners as views of the args (the client's own copy
+// of them, out of the engine's memory) rather than copies of their own; a
+// smaller one is copied, so that a small value kept does not hold a much
+// larger message.
 /** @param {number} whole */
-function viewLarge(whole) {
-  return (/** @type {Uint8Array} */ s) => (s.length >= LARGE_BINARY && 2 * s.length >= whole ? s : s.slice());
+function viewMost(whole) {
+  return (/** @type {Uint8Array} */ s) => (2 * s.length >= whole ? s : s.slice());
 }
 
 const IPCBUS_CHANNEL_QUERY_STATE = '/electron-common-ipc/queryState';
@@ -352,19 +358,20 @@ class IpcBusClient {
     this._setStatus('closed', error ? engineError(error) : undefined);
   }
 
-  // encodeArgs encodes each argument, checking the hub's frame limit.
+  // encodeArgs encodes each argument, checking the hub's frame limit. The
+  // encodings are codec.encodeEach's views, for the op posted at once: a
+  // large binary is left for the engine's glue to write where the message
+  // goes (engine.js's writeArgs), not copied into an encoding first.
   _encodeArgs(channel, args) {
-    const out = new Array(args.length);
-    let size = FRAME_OVERHEAD + channel.length * 3;
     for (let i = 0; i < args.length; i++) {
       if (isPort(args[i])) {
         throw new TypeError(`ipcbus: cannot send a MessagePort as args[${i}] on "${channel}": transfer ports with postMessage(channel, message, [ports])`);
       }
-      const a = args[i];
-      // A large binary is left for the engine's glue to write where the
-      // message goes (engine.js's writeArgs), not copied into an encoding
-      // of its own first.
-      out[i] = a instanceof Uint8Array && a.length >= LARGE_BINARY ? { bigBin: a, length: 5 + a.length } : codec.encode(a, `args[${i}]`);
+    }
+    const out = codec.encodeEach(args, isLargeBinary);
+    let size = FRAME_OVERHEAD + channel.length * 3;
+    for (let i = 0; i < args.length; i++) {
+      if (out[i] === null) out[i] = { bigBin: args[i], length: 5 + args[i].length };
       size += out[i].length;
     }
     if (this._maxFrameBytes && size > this._maxFrameBytes) {
@@ -488,7 +495,7 @@ class IpcBusClient {
     }
     let args;
     try {
-      args = codec.decode(m.args, m.args.length >= LARGE_BINARY ? viewLarge(m.args.length) : undefined);
+      args = codec.decode(m.args, viewMost(m.args.length));
       if (!Array.isArray(args)) throw new TypeError('ipcbus: the args are not an array');
     } catch (err) {
       // A payload this client cannot read is dropped alone and logged (it

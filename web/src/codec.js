@@ -247,6 +247,65 @@ function encode(v, where) {
   }
 }
 
+// encodeEach encodes each of values but those skip(v) is true for (null in
+// their place), for the args of a send or a request: the encodings are
+// views of one writer's memory, no copy each, valid until the next
+// encodeEach. The caller copies them before it returns (client.js: the
+// engine's glue writes them into Go's memory in the same call). One
+// started while another runs (a getter that sends) gets a writer of its
+// own.
+let eachShared = new Writer(1024);
+let eachBusy = false;
+const argNames = Array.from({ length: 16 }, (_, i) => ({ root: `args[${i}]` }));
+
+function encodeEach(values, skip) {
+  const nested = eachBusy;
+  const w = nested ? new Writer(256) : eachShared;
+  eachBusy = true;
+  w.pos = 0;
+  const ends = new Array(values.length);
+  try {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (skip(v)) {
+        ends[i] = -1;
+        continue;
+      }
+      writeValue(w, v, [i < argNames.length ? argNames[i] : { root: `args[${i}]` }], new Set());
+      ends[i] = w.pos;
+    }
+  } finally {
+    if (!nested) {
+      eachBusy = false;
+      // Views of a writer grown past keepMax keep its memory alive only
+      // as long as they live.
+      if (w.buf.length > keepMax) eachShared = new Writer(1024);
+    }
+  }
+  const out = new Array(values.length);
+  let start = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (ends[i] < 0) {
+      out[i] = null;
+      continue;
+    }
+    out[i] = w.buf.subarray(start, ends[i]);
+    start = ends[i];
+  }
+  return out;
+}
+
+// ownArgs returns msg with its args (and message) encodings, views of
+// encodeEach's writer, copied into buffers of their own: for a link that
+// keeps an op past the call that posted it (a queue), and that may then
+// transfer those buffers.
+function ownArgs(msg) {
+  const own = (a) => (a instanceof Uint8Array && (a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) ? a.slice() : a);
+  if (Array.isArray(msg.args)) msg.args = msg.args.map(own);
+  if (msg.message instanceof Uint8Array) msg.message = own(msg.message);
+  return msg;
+}
+
 class Reader {
   constructor(b, copy) {
     this.b = b;
@@ -462,4 +521,4 @@ function decode(b, copy) {
   return v;
 }
 
-export { encode, decode };
+export { encode, encodeEach, ownArgs, decode };

@@ -21,6 +21,7 @@
 import * as ipcbusClient from './client.js';
 import * as ipcbusService from './service.js';
 import { codedError } from './errors.js';
+import * as codec from './codec.js';
 
 (() => {
   if (globalThis.ElectronCommonIPC) return;
@@ -72,7 +73,7 @@ import { codedError } from './errors.js';
         : 'no ipcbus preload answered in this window',
       start(fn) { onBatch = fn; },
       post(msg) {
-        queue.push(msg);
+        queue.push(codec.ownArgs(msg)); // posted in a microtask
         if (!scheduled) {
           scheduled = true;
           queueMicrotask(flush);

@@ -6,6 +6,7 @@
 // they wait in order.
 import WebSocket from 'ws';
 import { startEngine } from '../engine.js';
+import * as codec from '../codec.js';
 import { loadWasm } from './wasm.js';
 import { streamOpen } from './stream.js';
 import { parseConnectArgs, resolveAddress } from './address.js';
@@ -87,7 +88,7 @@ export function nodeLink() {
 
   function postTo(e, m) {
     if (e.queue) {
-      e.queue.push(m);
+      e.queue.push(codec.ownArgs(m)); // posted once the engine runs
       return undefined;
     }
     if (e.error) return e.error;
