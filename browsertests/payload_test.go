@@ -21,6 +21,7 @@ func TestPayloadSizes(t *testing.T) {
 	ctx := ctxFor(t, 60*time.Second)
 	got := make(chan any, 2)
 	nat.On("to-native", func(e *bus.Event) {
+		e.Keep() // its []byte values are read after the listener returned
 		v, err := e.Values()
 		if err != nil || len(v) != 1 {
 			t.Errorf("decode: %v, %d values", err, len(v))

@@ -19,6 +19,7 @@ func TestValueMapping(t *testing.T) {
 	ctx := ctxFor(t, 30*time.Second)
 	got := make(chan []any, 1)
 	nat.On("values", func(e *bus.Event) {
+		e.Keep() // its []byte values are read after the listener returned
 		v, err := e.Values()
 		if err != nil {
 			t.Errorf("decode: %v", err)

@@ -37,6 +37,7 @@ func TestLargePayloadsArriveIntact(t *testing.T) {
 		ch := make(chan got, n)
 		i := 0
 		c.On("large", func(e *bus.Event) {
+			e.Keep() // p is read by the test after the listener returned
 			var p []byte
 			if err := e.Args(&p); err != nil {
 				t.Error(err)

@@ -15,6 +15,20 @@ import (
 // considered gone.
 const writeTimeout = 10 * time.Second
 
+// readPool holds the memory of the large frames (over 64 KiB) that this
+// process's clients read, for reuse: a message's memory goes back to it
+// once its listeners have returned (see bus.Event.Keep). It trims itself
+// after a while without large frames.
+var readPool = func() *stream.Pool {
+	p := stream.NewPool(readPoolBytes)
+	p.TrimEvery(30 * time.Second)
+	return p
+}()
+
+// readPoolBytes bounds the free buffers of readPool: room for some twenty
+// 1 MiB messages in flight.
+const readPoolBytes = 32 << 20
+
 // Dialer returns a bus.Dialer for addr (see ParseAddr). A WebSocket URL
 // without a token gets the one New finds (see New).
 func Dialer(addr string) (bus.Dialer, error) {
@@ -48,7 +62,9 @@ func (a Addr) dialer(token string) bus.Dialer {
 			tc.SetNoDelay(true)
 		}
 		// The engine raises the read limit to the hub's once welcomed.
-		return stream.New(nc, wire.DefaultMaxFrameBytes+wire.FrameOverheadBytes, writeTimeout), nil
+		t := stream.New(nc, wire.DefaultMaxFrameBytes+wire.FrameOverheadBytes, writeTimeout)
+		t.SetPool(readPool)
+		return t, nil
 	}
 }
 

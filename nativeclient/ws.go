@@ -28,5 +28,6 @@ func dialWS(ctx context.Context, url string) (bus.Transport, error) {
 		}
 		return nil, fmt.Errorf("websocket: %w", err)
 	}
+	t.SetPool(readPool)
 	return t, nil
 }

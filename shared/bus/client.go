@@ -345,7 +345,7 @@ func (cl *Client) emit(d *delivery, settled *atomic.Bool, ports []*Port) bool {
 	if len(list) == 0 {
 		return false
 	}
-	ev := &Event{Channel: d.channel, Sender: d.sender, To: d.to, Ports: ports, args: d.args}
+	ev := &Event{Channel: d.channel, Sender: d.sender, To: d.to, Ports: ports, args: d.args, mem: d.mem}
 	if d.reqID != 0 {
 		ev.Request = &Request{conn: cl.conn, id: d.reqID, channel: d.channel, responder: cl.peerID(), settled: settled, sess: d.sess}
 	}

@@ -519,7 +519,7 @@ func (c *Conn) handleFrame(s *session, b []byte) error {
 	case wire.KindPortClose:
 		c.inbox = append(c.inbox, delivery{kind: deliverPortClosed, portID: f.ID})
 	case wire.KindMessage:
-		d := delivery{channel: f.Channel, to: f.To.Peer, reqID: f.ID, ports: f.Ports, args: f.Body, sess: s}
+		d := delivery{channel: f.Channel, to: f.To.Peer, reqID: f.ID, ports: f.Ports, args: f.Body, sess: s, mem: takeFrameMem(s.t)}
 		if d.sender, err = c.sender(f.Sender); err != nil {
 			return err
 		}
@@ -655,6 +655,7 @@ func (c *Conn) deliver(d *delivery) {
 			heard = true
 		}
 	}
+	d.mem.done()
 	if d.reqID != 0 && !heard {
 		c.decline(d.sess, d.reqID)
 	}

@@ -12,11 +12,12 @@ type delivery struct {
 	to      uint64
 	reqID   uint64 // hub request id, 0 for a send
 	ports   []uint64
-	args    []byte   // the args array, or a port message
-	portID  uint64   // a relayed port, for port deliveries from the hub
-	port    *Port    // a port of this process, for local port deliveries
-	sess    *session // the session a message came on (its requests are that hub's)
-	fn      func()   // deliverFunc
+	args    []byte    // the args array, or a port message
+	mem     *frameMem // args' pooled memory, given back once delivered; nil: none
+	portID  uint64    // a relayed port, for port deliveries from the hub
+	port    *Port     // a port of this process, for local port deliveries
+	sess    *session  // the session a message came on (its requests are that hub's)
+	fn      func()    // deliverFunc
 }
 
 type deliveryKind uint8

@@ -28,7 +28,10 @@ type inbox chan *bus.Event
 
 func newInbox() inbox { return make(inbox, 1024) }
 
-func (in inbox) listener(e *bus.Event) { in <- e }
+func (in inbox) listener(e *bus.Event) {
+	e.Keep() // read by the test after the listener returned
+	in <- e
+}
 
 func (in inbox) next(t *testing.T) *bus.Event {
 	t.Helper()

@@ -93,8 +93,8 @@ func (r *Response) Decode(v any) error {
 func (r *Response) Value() (any, error) { return decodeValue(r.payload, nil) }
 
 // Args decodes the event's arguments, in order, into the pointers given;
-// a decoded []byte shares the event's memory (it is never reused);
-// pass nil to skip one. Fewer pointers than arguments is fine; missing
+// a decoded []byte shares the event's memory (valid until the listener
+// returns unless it calls Keep: see Event); pass nil to skip one. Fewer pointers than arguments is fine; missing
 // arguments leave their pointers untouched.
 func (e *Event) Args(dst ...any) error { return decodeArgs(e.args, dst) }
 

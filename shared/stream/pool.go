@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // A Pool keeps the memory of large frames (over maxBuffer) for reuse, so
@@ -21,6 +22,8 @@ type Pool struct {
 	held  int
 	used  bool // a buffer was taken since the last Trim
 	free  [poolClasses][][]byte
+	every time.Duration // TrimEvery's interval; 0: the owner calls Trim
+	timer *time.Timer   // set while the pool trims itself
 }
 
 const (
@@ -63,6 +66,9 @@ func (p *Pool) get(n int) *Buf {
 	b.refs.Store(1)
 	p.mu.Lock()
 	p.used = true
+	if p.every > 0 && p.timer == nil {
+		p.timer = time.AfterFunc(p.every, p.trimItself)
+	}
 	if free := p.free[c]; len(free) > 0 {
 		b.b = free[len(free)-1]
 		free[len(free)-1] = nil
@@ -97,6 +103,28 @@ func (p *Pool) Trim() {
 		p.held = 0
 	}
 	p.used = false
+	p.mu.Unlock()
+}
+
+// TrimEvery makes the pool Trim itself every d while it is in use, for an
+// owner with no clock of its own (a process's clients): it needs no
+// goroutine, and an idle pool holds neither buffers nor a timer.
+func (p *Pool) TrimEvery(d time.Duration) {
+	p.mu.Lock()
+	p.every = d
+	p.mu.Unlock()
+}
+
+// trimItself is TrimEvery's timer: it trims, and stops once the pool was
+// idle for an interval and holds nothing.
+func (p *Pool) trimItself() {
+	p.Trim()
+	p.mu.Lock()
+	if p.held > 0 {
+		p.timer.Reset(p.every)
+	} else {
+		p.timer = nil
+	}
 	p.mu.Unlock()
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
@@ -204,5 +205,36 @@ func TestPoolTrim(t *testing.T) {
 	}
 	if b := p.get(1 << 20); b == nil || len(b.b) < 1<<20 {
 		t.Fatal("a trimmed pool gives no buffer")
+	}
+}
+
+// TestPoolTrimEvery: a pool that trims itself lets go of its buffers two
+// intervals after its last use, and then holds no timer.
+func TestPoolTrimEvery(t *testing.T) {
+	p := NewPool(8 << 20)
+	p.TrimEvery(5 * time.Millisecond)
+	p.get(1 << 20).Release()
+	if p.Held() == 0 {
+		t.Fatal("a released buffer did not go back to the pool")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		p.mu.Lock()
+		held, timer := p.held, p.timer
+		p.mu.Unlock()
+		if held == 0 && timer == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("idle for 5 s: %d bytes held, timer running %v", held, timer != nil)
+		}
+		time.Sleep(time.Millisecond) // polling the condition
+	}
+	p.get(1 << 20).Release() // and it starts again
+	p.mu.Lock()
+	running := p.timer != nil
+	p.mu.Unlock()
+	if !running {
+		t.Fatal("a pool used again does not trim itself")
 	}
 }
