@@ -57,11 +57,15 @@ func (o *outbound) queue(ctx context.Context, frame wire.OutFrame, limited bool)
 			break
 		}
 		room := o.room
+		queued := o.bytes
 		o.mu.Unlock()
+		if ctx.Err() != nil { // a caller that may not wait (client.wasm's sends)
+			return fmt.Errorf("%w: %d bytes wait for the hub (the limit is %d)", ErrOutboundFull, queued, o.max)
+		}
 		select {
 		case <-room:
 		case <-ctx.Done():
-			return fmt.Errorf("%w: %w", ErrOutboundFull, ctx.Err())
+			return fmt.Errorf("%w: %d bytes waited for the hub (the limit is %d): %w", ErrOutboundFull, queued, o.max, ctx.Err())
 		}
 		o.mu.Lock()
 	}
