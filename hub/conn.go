@@ -124,8 +124,7 @@ func (h *Hub) serveConn(kind, remote string, t transport, pid int, refusal *wire
 	go c.readLoop()
 }
 
-// enqueue queues a frame for the writer, or writes it at once when nothing
-// is queued (see enqueueFrom). A connection whose queue would pass
+// enqueue queues a frame for the writer. A connection whose queue would pass
 // MaxPendingBytes is closed as a slow consumer; enqueue never blocks. It
 // returns the channel a publisher may wait on (see waitDrained) when the
 // queue is over its high-water mark, else nil.
@@ -134,12 +133,13 @@ func (c *conn) enqueue(frame wire.OutFrame) (stall chan struct{}) {
 }
 
 // enqueueFrom is enqueue on the reader goroutine of from, the connection
-// whose frame this one forwards (nil: none). When c has nothing queued and
-// no write under way, a frame of a Unix or TCP connection is written at
-// once, on the caller's goroutine, unless more of from's frames are read
-// and waiting: then c's writer is started once they are all handled
+// whose frame this one forwards. When c has nothing queued and no write
+// under way, a frame for a Unix or TCP connection is written at once, on
+// the caller's goroutine, unless more of from's frames are read and
+// waiting: then c's writer is started once they are all handled
 // (from.flushBurst), so that a burst is written in batches and not frame
-// by frame.
+// by frame. With from nil (another hub's messages, the hub's own frames)
+// the frame goes to the writer: such a caller cannot tell a burst.
 func (c *conn) enqueueFrom(frame wire.OutFrame, from *conn) (stall chan struct{}) {
 	c.omu.Lock()
 	if c.state != connOpen {
@@ -153,7 +153,7 @@ func (c *conn) enqueueFrom(frame wire.OutFrame, from *conn) (stall chan struct{}
 	}
 	idle := !c.writing // then nothing is queued: the writer ends with the queue empty
 	burst := idle && from != nil && from.st != nil && from.st.HasFrame()
-	if idle && !burst && c.st != nil && frame.Len() <= inlineMax {
+	if idle && from != nil && !burst && c.st != nil && frame.Len() <= inlineMax {
 		c.writing = true
 		c.pending += frame.Len()
 		c.omu.Unlock()
