@@ -208,33 +208,34 @@ func TestPoolTrim(t *testing.T) {
 	}
 }
 
-// TestPoolTrimEvery: a pool that trims itself lets go of its buffers two
-// intervals after its last use, and then holds no timer.
+// TestPoolTrimEvery: a pool that trims itself keeps a timer only while it
+// is in use, and lets go of its buffers at the second tick after its last
+// use. (The ticks are called here; the interval is too long to fire.)
 func TestPoolTrimEvery(t *testing.T) {
 	p := NewPool(8 << 20)
-	p.TrimEvery(5 * time.Millisecond)
-	p.get(1 << 20).Release()
-	if p.Held() == 0 {
-		t.Fatal("a released buffer did not go back to the pool")
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	p.TrimEvery(time.Hour)
+	timer := func() bool {
 		p.mu.Lock()
-		held, timer := p.held, p.timer
-		p.mu.Unlock()
-		if held == 0 && timer == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("idle for 5 s: %d bytes held, timer running %v", held, timer != nil)
-		}
-		time.Sleep(time.Millisecond) // polling the condition
+		defer p.mu.Unlock()
+		return p.timer != nil
 	}
-	p.get(1 << 20).Release() // and it starts again
-	p.mu.Lock()
-	running := p.timer != nil
-	p.mu.Unlock()
-	if !running {
+	if timer() {
+		t.Fatal("an unused pool has a timer")
+	}
+	p.get(1 << 20).Release()
+	if !timer() || p.Held() == 0 {
+		t.Fatalf("after a get: timer %v, %d bytes held", timer(), p.Held())
+	}
+	p.trimItself()
+	if !timer() || p.Held() == 0 {
+		t.Fatalf("first tick after a get: timer %v, %d bytes held; want both kept", timer(), p.Held())
+	}
+	p.trimItself()
+	if timer() || p.Held() != 0 {
+		t.Fatalf("second tick, idle: timer %v, %d bytes held; want neither", timer(), p.Held())
+	}
+	p.get(1 << 20).Release()
+	if !timer() {
 		t.Fatal("a pool used again does not trim itself")
 	}
 }
