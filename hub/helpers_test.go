@@ -19,3 +19,14 @@ func nativeDial(h *hub.Hub, opts *bus.Options) (*bus.Client, error) {
 func nativeDialAddr(ctx context.Context, addr string) (*bus.Client, error) {
 	return nativeclient.Dial(ctx, addr, nil)
 }
+
+// channelPeers returns the number of peers subscribed to channel in h's
+// state.
+func channelPeers(h *hub.Hub, channel string) int {
+	for _, c := range h.State().Channels {
+		if c.Channel == channel {
+			return c.Peers
+		}
+	}
+	return 0
+}

@@ -38,7 +38,7 @@ func TestFullSocketNeverBlocksThePublisher(t *testing.T) {
 		got <- i
 	})
 	pub := hubtest.Dial(t, h, "publisher", nil)
-	hubtest.Eventually(t, 5*time.Second, "subscriptions", func() bool { return burstPeers(h) == 2 })
+	hubtest.Eventually(t, 5*time.Second, "subscriptions", func() bool { return channelPeers(h, "burst") == 2 })
 
 	for i := range n {
 		// Sent one at a time, each after the last was delivered: every
@@ -72,14 +72,4 @@ func TestFullSocketNeverBlocksThePublisher(t *testing.T) {
 			t.Fatalf("message %d: payload of %d bytes is not the one sent", i, len(args.B))
 		}
 	}
-}
-
-// burstPeers returns the number of peers subscribed to "burst".
-func burstPeers(h *hub.Hub) int {
-	for _, c := range h.State().Channels {
-		if c.Channel == "burst" {
-			return c.Peers
-		}
-	}
-	return 0
 }

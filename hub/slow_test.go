@@ -39,14 +39,7 @@ func TestSlowConsumerIsClosedWhileOthersKeepReceiving(t *testing.T) {
 		got <- i
 	})
 	pub := hubtest.Dial(t, h, "publisher", nil)
-	hubtest.Eventually(t, 5*time.Second, "subscriptions", func() bool {
-		for _, c := range h.State().Channels {
-			if c.Channel == "flood" {
-				return c.Peers == 2
-			}
-		}
-		return false
-	})
+	hubtest.Eventually(t, 5*time.Second, "subscriptions", func() bool { return channelPeers(h, "flood") == 2 })
 	payload := make([]byte, frame-1024)
 	for i := 0; i < n; i++ {
 		if err := pub.Send(ctx, "flood", i, payload); err != nil {
