@@ -549,6 +549,7 @@ func (c *conn) readFrames() error {
 				}
 				continue
 			}
+			c.flushBurst() // a frame waited, but it was refused
 			return err
 		}
 		c.lastRead.Store(time.Now().UnixNano())
@@ -558,6 +559,7 @@ func (c *conn) readFrames() error {
 		c.bytesIn.Add(uint64(len(b)))
 		f, err := c.dec.Decode(b)
 		if err != nil {
+			c.flushBurst()
 			c.closeWith(wire.CloseProtocolError, err.Error())
 			return err
 		}
@@ -569,6 +571,8 @@ func (c *conn) readFrames() error {
 			c.inBuf.Release()
 			c.inBuf = nil
 		}
+		// Bursts end when no frame waits, and with the reader (a parked
+		// one ends with none waiting, so with its burst flushed).
 		if len(c.burst) > 0 && (err != nil || !c.st.HasFrame()) {
 			c.flushBurst()
 		}

@@ -73,3 +73,48 @@ func TestFullSocketNeverBlocksThePublisher(t *testing.T) {
 		}
 	}
 }
+
+// TestBurstBeforeABadFrameIsDelivered: frames read together are delivered
+// as a burst, their receivers' writers started once the burst is handled;
+// a malformed frame at its end closes the publisher, and the good frames
+// before it still reach their receiver.
+func TestBurstBeforeABadFrameIsDelivered(t *testing.T) {
+	h := hubtest.Start(t, hub.Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rcv := hubtest.Dial(t, h, "receiver", nil)
+	got := make(chan int, 8)
+	rcv.On("burst", func(e *bus.Event) {
+		var i int
+		e.Args(&i)
+		got <- i
+	})
+	pub := dialRaw(t, h)
+	peer := pub.hello()
+	hubtest.Eventually(t, 5*time.Second, "subscription", func() bool { return channelPeers(h, "burst") == 1 })
+	var all []byte
+	for i := range 3 {
+		f, err := wire.Append(nil, &wire.Frame{Kind: wire.KindSend, Channel: "burst", Peer: peer, Body: body(t, []any{i})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, wire.AppendStreamHeader(nil, len(f))...)
+		all = append(all, f...)
+	}
+	bad := []byte{0xff, 0xff, 0xff}
+	all = append(append(all, wire.AppendStreamHeader(nil, len(bad))...), bad...)
+	if _, err := pub.nc.Write(all); err != nil { // one write: one read in the hub
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		select {
+		case j := <-got:
+			if j != i {
+				t.Fatalf("got message %d, want %d", j, i)
+			}
+		case <-ctx.Done():
+			t.Fatalf("the receiver got %d of the 3 messages before the bad frame", i)
+		}
+	}
+	pub.expectClose(wire.CloseProtocolError)
+}
