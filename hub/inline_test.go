@@ -118,3 +118,57 @@ func TestBurstBeforeABadFrameIsDelivered(t *testing.T) {
 	}
 	pub.expectClose(wire.CloseProtocolError)
 }
+
+// TestInlineWriteAfterTheWriteDeadline: a receiver's socket keeps the write
+// deadline its writer last set; once that deadline has passed, a frame the
+// hub would write at once goes to the writer instead (which sets a new
+// one), and the receiver gets it.
+func TestInlineWriteAfterTheWriteDeadline(t *testing.T) {
+	const timeout = 20 * time.Millisecond
+	h := hubtest.Start(t, hub.Config{WriteTimeout: timeout})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rcv := hubtest.Dial(t, h, "receiver", nil)
+	got := make(chan int, 8)
+	rcv.On("late", func(e *bus.Event) {
+		var i int
+		e.Args(&i)
+		got <- i
+	})
+	pub := dialRaw(t, h)
+	peer := pub.hello()
+	hubtest.Eventually(t, 5*time.Second, "subscription", func() bool { return channelPeers(h, "late") == 1 })
+	send := func(ids ...int) {
+		var all []byte
+		for _, i := range ids {
+			f, err := wire.Append(nil, &wire.Frame{Kind: wire.KindSend, Channel: "late", Peer: peer, Body: body(t, []any{i})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(append(all, wire.AppendStreamHeader(nil, len(f))...), f...)
+		}
+		if _, err := pub.nc.Write(all); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expect := func(i int) {
+		t.Helper()
+		select {
+		case j := <-got:
+			if j != i {
+				t.Fatalf("got message %d, want %d", j, i)
+			}
+		case <-ctx.Done():
+			t.Fatalf("message %d did not arrive", i)
+		}
+	}
+	send(0, 1) // read together: a burst, written by the writer, which sets the deadline
+	expect(0)
+	expect(1)
+	time.Sleep(2 * timeout) // nothing to await: the deadline passes with time
+	send(2)
+	expect(2)
+	if n := channelPeers(h, "late"); n != 1 {
+		t.Fatalf("the receiver left: %d peers on the channel", n)
+	}
+}
