@@ -20,6 +20,7 @@ type transport interface {
 func newStreamTransport(nc net.Conn, cfg Config, pool *stream.Pool) transport {
 	t := stream.New(nc, cfg.MaxHelloBytes, cfg.WriteTimeout)
 	t.SetPool(pool)
+	t.SetSlabPool(pool)
 	if gc, ok := nc.(*guardedConn); ok {
 		nc = gc.Conn
 	}

@@ -239,3 +239,76 @@ func TestPoolTrimEvery(t *testing.T) {
 		t.Fatal("a pool used again does not trim itself")
 	}
 }
+
+// TestPooledSlabs: a busy connection with a slab pool reads small frames
+// into pooled 64 KiB slabs. A slab goes back to the pool once the reader
+// left it and every frame taken from it was released, and is read into
+// again; a frame whose buffer was not taken keeps its bytes for good.
+func TestPooledSlabs(t *testing.T) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fa, fb := os.NewFile(uintptr(fds[0]), "a"), os.NewFile(uintptr(fds[1]), "b")
+	na, _ := net.FileConn(fa)
+	nb, _ := net.FileConn(fb)
+	fa.Close()
+	fb.Close()
+	defer na.Close()
+	defer nb.Close()
+	pool := NewPool(8 << 20)
+	w, r := New(na, 1<<20, 0), New(nb, 1<<20, 0)
+	r.SetSlabPool(pool)
+	const n, size = 20000, 200
+	frame := func(i int) []byte { return bytes.Repeat([]byte{byte(i), byte(i >> 8)}, size/2) }
+	go func() {
+		batch := make([]wire.OutFrame, 0, 64)
+		for i := range n {
+			batch = append(batch, wire.OutFrame{Body: frame(i)})
+			if len(batch) == cap(batch) || i == n-1 {
+				if w.WriteFrames(batch) != nil {
+					return
+				}
+				batch = batch[:0]
+			}
+		}
+	}()
+	type kept struct {
+		i int
+		f []byte
+	}
+	var pinned []kept
+	slabs := map[*byte]int{} // the pooled slabs seen, by their first byte
+	for i := range n {
+		f, err := r.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(f, frame(i)) {
+			t.Fatalf("frame %d: wrong bytes", i)
+		}
+		if i == n/4 || i == n/2 {
+			pinned = append(pinned, kept{i, f}) // its buffer not taken: kept for good
+			continue
+		}
+		if b := r.TakeBuf(); b != nil {
+			slabs[&b.b[0]]++
+			b.Release()
+		}
+	}
+	if len(slabs) == 0 {
+		t.Fatal("no frame was read into a pooled slab")
+	}
+	reused := false
+	for _, frames := range slabs {
+		reused = reused || frames > (64<<10)/(size+4)
+	}
+	if !reused {
+		t.Fatalf("no pooled slab was read into twice (%d slabs for %d frames)", len(slabs), n)
+	}
+	for _, k := range pinned {
+		if !bytes.Equal(k.f, frame(k.i)) {
+			t.Fatalf("frame %d, kept without its buffer, changed", k.i)
+		}
+	}
+}

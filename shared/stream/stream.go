@@ -80,7 +80,9 @@ type Conn struct {
 	chunks       []*[]byte // the write buffers of the WriteFrames in progress
 	bufs         net.Buffers
 	pool         *Pool  // large frames are read into its buffers; nil: fresh memory
+	slabPool     *Pool  // a busy connection's slabs come from it; nil: fresh memory
 	slabBuf      *Buf   // the pool's buffer the slab is, if it is one
+	shared       bool   // slabBuf holds small frames: the reader has a reference, and each frame returned from it one
 	last         *Buf   // the pool's buffer of the frame last returned, until TakeBuf
 	spare        []byte // a slab no frame was returned from, left for a pooled one: the next slab
 }
@@ -123,7 +125,8 @@ func (c *Conn) ReadReady() bool {
 		return true
 	}
 	if len(c.slab)-c.w < minBuffer/4 {
-		c.slab, c.r, c.w, c.slabBuf = nil, 0, 0, nil
+		c.leaveSlab()
+		c.slab, c.r, c.w = nil, 0, 0
 	}
 	if c.slab == nil {
 		if len(c.spare) >= minBuffer {
@@ -138,22 +141,42 @@ func (c *Conn) ReadReady() bool {
 		return true // bytes, the end of the stream (0) or an error, for ReadFrame's read
 	}
 	// Nothing waits: hold no memory while idle.
-	c.slab, c.r, c.w, c.spare, c.slabBuf = nil, 0, 0, nil, nil
+	c.leaveSlab()
+	c.slab, c.r, c.w, c.spare = nil, 0, 0, nil
 	return false
+}
+
+// leaveSlab drops the reader's hold on the slab's pooled buffer: a slab
+// of small frames goes back to the pool once the frames taken from it
+// are released. (A large frame's buffer is the frame's.)
+func (c *Conn) leaveSlab() {
+	if c.slabBuf != nil && c.shared {
+		c.slabBuf.Release()
+	}
+	c.slabBuf, c.shared = nil, false
 }
 
 // SetMaxFrame changes the largest frame ReadFrame accepts.
 func (c *Conn) SetMaxFrame(n int) { c.maxFrame = n }
 
 // SetPool makes ReadFrame read frames larger than the slabs into buffers
-// of p. Such a frame is then the caller's only until the next ReadFrame
-// unless it calls TakeBuf first: see Buf.
+// of p, so that their memory is reused once they are done with (see
+// TakeBuf and Buf).
 func (c *Conn) SetPool(p *Pool) { c.pool = p }
+
+// SetSlabPool makes a busy connection's slabs of small frames (64 KiB
+// ones) come from p too: a slab goes back once the reader left it and
+// every frame taken from it (TakeBuf) is released. For a caller that
+// takes the buffers of the frames it is done with quickly (a hub's
+// forwarded frames) and keeps the others.
+func (c *Conn) SetSlabPool(p *Pool) { c.slabPool = p }
 
 // TakeBuf returns the pool's buffer that holds the frame ReadFrame last
 // returned, with one reference for the caller, or nil when the frame is in
-// memory of the connection's own (which the caller may keep). A buffer
-// not taken before the next ReadFrame is left to the collector.
+// memory of the connection's own. Once the caller releases the reference,
+// the frame's memory may be reused. A buffer not taken before the next
+// ReadFrame keeps that frame for good (the buffer is then left to the
+// collector), so a caller that never takes buffers may keep every frame.
 func (c *Conn) TakeBuf() *Buf {
 	b := c.last
 	c.last = nil
@@ -181,7 +204,13 @@ func (c *Conn) ReadFrame() ([]byte, error) {
 	}
 	f := c.slab[c.r+wire.FrameHeaderLen : c.r+need : c.r+need]
 	c.r += need
-	if c.slabBuf != nil && c.r == len(c.slab) {
+	switch {
+	case c.slabBuf == nil:
+	case c.shared:
+		// A frame of a pooled slab of small frames holds it too.
+		c.slabBuf.Retain()
+		c.last = c.slabBuf
+	case c.r == len(c.slab):
 		// A pooled slab holds this one frame (see fill).
 		c.last, c.slabBuf = c.slabBuf, nil
 	}
@@ -205,9 +234,9 @@ func (c *Conn) fill(k int) error {
 			size = min(2*len(c.slab), maxBuffer)
 		}
 		var slab []byte
-		old := c.slab
+		old, oldBuf, oldShared := c.slab, c.slabBuf, c.shared
 		unused := c.r == 0 && c.slabBuf == nil // no frame was returned from old
-		c.slabBuf = nil
+		c.slabBuf, c.shared = nil, false
 		if k > maxBuffer {
 			if unused {
 				// Kept for the frames after this large one, which then
@@ -225,11 +254,22 @@ func (c *Conn) fill(k int) error {
 		if slab == nil && len(c.spare) >= max(size, k) {
 			slab, c.spare = c.spare, nil
 		}
+		if slab == nil && size == maxBuffer && k <= maxBuffer && c.slabPool != nil {
+			// A busy connection's slab of small frames, from the pool:
+			// back to it once the reader and every frame taken from it
+			// are done (frames not taken keep it: see TakeBuf).
+			if b := c.slabPool.get(maxBuffer); b != nil {
+				c.slabBuf, c.shared, slab = b, true, b.b[:maxBuffer]
+			}
+		}
 		if slab == nil {
 			slab = make([]byte, max(size, k))
 		}
 		c.w = copy(slab, c.slab[c.r:c.w])
 		c.slab, c.r = slab, 0
+		if oldBuf != nil && oldShared {
+			oldBuf.Release() // after the copy: the pool may hand it out again
+		}
 	}
 	for c.w-c.r < k {
 		m, err := c.nc.Read(c.slab[c.w:])
