@@ -103,17 +103,7 @@ func BenchmarkReadLarge(b *testing.B) {
 	for _, size := range []int{64 << 10, 1 << 20} {
 		for _, pooled := range []bool{false, true} {
 			b.Run(fmt.Sprintf("size=%d/pool=%v", size, pooled), func(b *testing.B) {
-				fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
-				if err != nil {
-					b.Fatal(err)
-				}
-				fa, fb := os.NewFile(uintptr(fds[0]), "a"), os.NewFile(uintptr(fds[1]), "b")
-				na, _ := net.FileConn(fa)
-				nb, _ := net.FileConn(fb)
-				fa.Close()
-				fb.Close()
-				defer na.Close()
-				defer nb.Close()
+				na, nb := socketPair(b)
 				w, r := New(na, 2<<20, 0), New(nb, 2<<20, 0)
 				if pooled {
 					r.SetPool(NewPool(16 << 20))
@@ -245,17 +235,7 @@ func TestPoolTrimEvery(t *testing.T) {
 // left it and every frame taken from it was released, and is read into
 // again; a frame whose buffer was not taken keeps its bytes for good.
 func TestPooledSlabs(t *testing.T) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fa, fb := os.NewFile(uintptr(fds[0]), "a"), os.NewFile(uintptr(fds[1]), "b")
-	na, _ := net.FileConn(fa)
-	nb, _ := net.FileConn(fb)
-	fa.Close()
-	fb.Close()
-	defer na.Close()
-	defer nb.Close()
+	na, nb := socketPair(t)
 	pool := NewPool(8 << 20)
 	w, r := New(na, 1<<20, 0), New(nb, 1<<20, 0)
 	r.SetSlabPool(pool)
@@ -311,4 +291,24 @@ func TestPooledSlabs(t *testing.T) {
 			t.Fatalf("frame %d, kept without its buffer, changed", k.i)
 		}
 	}
+}
+
+// socketPair returns the two ends of a Unix socket pair, closed when tb
+// ends.
+func socketPair(tb testing.TB) (net.Conn, net.Conn) {
+	tb.Helper()
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fa, fb := os.NewFile(uintptr(fds[0]), "a"), os.NewFile(uintptr(fds[1]), "b")
+	na, errA := net.FileConn(fa)
+	nb, errB := net.FileConn(fb)
+	fa.Close()
+	fb.Close()
+	if errA != nil || errB != nil {
+		tb.Fatal(errA, errB)
+	}
+	tb.Cleanup(func() { na.Close(); nb.Close() })
+	return na, nb
 }
