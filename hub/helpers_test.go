@@ -2,12 +2,14 @@ package hub_test
 
 import (
 	"context"
+	"testing"
 	"time"
 
 	"github.com/ipcbus/ipcbus/hub"
 	"github.com/ipcbus/ipcbus/hub/hubtest"
 	"github.com/ipcbus/ipcbus/nativeclient"
 	"github.com/ipcbus/ipcbus/shared/bus"
+	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
 func nativeDial(h *hub.Hub, opts *bus.Options) (*bus.Client, error) {
@@ -29,4 +31,31 @@ func channelPeers(h *hub.Hub, channel string) int {
 		}
 	}
 	return 0
+}
+
+// intsOn returns a channel (buffered n) of the int that each message on
+// channel carries first, as c's listener gets them.
+func intsOn(c *bus.Client, channel string, n int) chan int {
+	got := make(chan int, n)
+	c.On(channel, func(e *bus.Event) {
+		var i int
+		e.Args(&i)
+		got <- i
+	})
+	return got
+}
+
+// rawSends returns the stream frames of sends on channel from peer, one
+// per id (each carrying it), for a raw connection to write at once.
+func rawSends(t *testing.T, peer uint64, channel string, ids ...int) []byte {
+	t.Helper()
+	var all []byte
+	for _, i := range ids {
+		f, err := wire.Append(nil, &wire.Frame{Kind: wire.KindSend, Channel: channel, Peer: peer, Body: body(t, []any{i})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(append(all, wire.AppendStreamHeader(nil, len(f))...), f...)
+	}
+	return all
 }

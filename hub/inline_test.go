@@ -10,7 +10,6 @@ import (
 
 	"github.com/ipcbus/ipcbus/hub"
 	"github.com/ipcbus/ipcbus/hub/hubtest"
-	"github.com/ipcbus/ipcbus/shared/bus"
 	"github.com/ipcbus/ipcbus/shared/wire"
 )
 
@@ -31,12 +30,7 @@ func TestFullSocketNeverBlocksThePublisher(t *testing.T) {
 	peer := stalled.hello()
 	stalled.write(wire.Frame{Kind: wire.KindSubscribe, Channel: "burst", Peer: peer})
 	fast := hubtest.Dial(t, h, "fast", nil)
-	got := make(chan int, n)
-	fast.On("burst", func(e *bus.Event) {
-		var i int
-		e.Args(&i)
-		got <- i
-	})
+	got := intsOn(fast, "burst", n)
 	pub := hubtest.Dial(t, h, "publisher", nil)
 	hubtest.Eventually(t, 5*time.Second, "subscriptions", func() bool { return channelPeers(h, "burst") == 2 })
 
@@ -80,42 +74,17 @@ func TestFullSocketNeverBlocksThePublisher(t *testing.T) {
 // before it still reach their receiver.
 func TestBurstBeforeABadFrameIsDelivered(t *testing.T) {
 	h := hubtest.Start(t, hub.Config{})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	rcv := hubtest.Dial(t, h, "receiver", nil)
-	got := make(chan int, 8)
-	rcv.On("burst", func(e *bus.Event) {
-		var i int
-		e.Args(&i)
-		got <- i
-	})
+	got := intsOn(rcv, "burst", 8)
 	pub := dialRaw(t, h)
 	peer := pub.hello()
 	hubtest.Eventually(t, 5*time.Second, "subscription", func() bool { return channelPeers(h, "burst") == 1 })
-	var all []byte
-	for i := range 3 {
-		f, err := wire.Append(nil, &wire.Frame{Kind: wire.KindSend, Channel: "burst", Peer: peer, Body: body(t, []any{i})})
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, wire.AppendStreamHeader(nil, len(f))...)
-		all = append(all, f...)
-	}
 	bad := []byte{0xff, 0xff, 0xff}
-	all = append(append(all, wire.AppendStreamHeader(nil, len(bad))...), bad...)
+	all := append(rawSends(t, peer, "burst", 0, 1, 2), append(wire.AppendStreamHeader(nil, len(bad)), bad...)...)
 	if _, err := pub.nc.Write(all); err != nil { // one write: one read in the hub
 		t.Fatal(err)
 	}
-	for i := range 3 {
-		select {
-		case j := <-got:
-			if j != i {
-				t.Fatalf("got message %d, want %d", j, i)
-			}
-		case <-ctx.Done():
-			t.Fatalf("the receiver got %d of the 3 messages before the bad frame", i)
-		}
-	}
+	expectMessages(t, got, 0, 3) // the good frames before the bad one
 	pub.expectClose(wire.CloseProtocolError)
 }
 
@@ -126,48 +95,21 @@ func TestBurstBeforeABadFrameIsDelivered(t *testing.T) {
 func TestInlineWriteAfterTheWriteDeadline(t *testing.T) {
 	const timeout = 20 * time.Millisecond
 	h := hubtest.Start(t, hub.Config{WriteTimeout: timeout})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	rcv := hubtest.Dial(t, h, "receiver", nil)
-	got := make(chan int, 8)
-	rcv.On("late", func(e *bus.Event) {
-		var i int
-		e.Args(&i)
-		got <- i
-	})
+	got := intsOn(rcv, "late", 8)
 	pub := dialRaw(t, h)
 	peer := pub.hello()
 	hubtest.Eventually(t, 5*time.Second, "subscription", func() bool { return channelPeers(h, "late") == 1 })
 	send := func(ids ...int) {
-		var all []byte
-		for _, i := range ids {
-			f, err := wire.Append(nil, &wire.Frame{Kind: wire.KindSend, Channel: "late", Peer: peer, Body: body(t, []any{i})})
-			if err != nil {
-				t.Fatal(err)
-			}
-			all = append(append(all, wire.AppendStreamHeader(nil, len(f))...), f...)
-		}
-		if _, err := pub.nc.Write(all); err != nil {
+		if _, err := pub.nc.Write(rawSends(t, peer, "late", ids...)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	expect := func(i int) {
-		t.Helper()
-		select {
-		case j := <-got:
-			if j != i {
-				t.Fatalf("got message %d, want %d", j, i)
-			}
-		case <-ctx.Done():
-			t.Fatalf("message %d did not arrive", i)
-		}
-	}
 	send(0, 1) // read together: a burst, written by the writer, which sets the deadline
-	expect(0)
-	expect(1)
+	expectMessages(t, got, 0, 2)
 	time.Sleep(2 * timeout) // nothing to await: the deadline passes with time
 	send(2)
-	expect(2)
+	expectMessages(t, got, 2, 1)
 	if n := channelPeers(h, "late"); n != 1 {
 		t.Fatalf("the receiver left: %d peers on the channel", n)
 	}

@@ -32,12 +32,7 @@ func TestSlowConsumerIsClosedWhileOthersKeepReceiving(t *testing.T) {
 
 	fast := hubtest.Dial(t, h, "fast", nil)
 	const n = 400 // 25 MiB: far more than the slow side's queue and socket buffers
-	got := make(chan int, n)
-	fast.On("flood", func(e *bus.Event) {
-		var i int
-		e.Args(&i)
-		got <- i
-	})
+	got := intsOn(fast, "flood", n)
 	pub := hubtest.Dial(t, h, "publisher", nil)
 	hubtest.Eventually(t, 5*time.Second, "subscriptions", func() bool { return channelPeers(h, "flood") == 2 })
 	payload := make([]byte, frame-1024)
@@ -79,12 +74,7 @@ func slowSetup(t *testing.T, cfg hub.Config) (*hub.Hub, *raw, *bus.Client, chan 
 	slowPeer := slow.hello()
 	slow.write(wire.Frame{Kind: wire.KindSubscribe, Channel: "flood", Peer: slowPeer})
 	fast := hubtest.Dial(t, h, "fast", nil)
-	got := make(chan int, 1000)
-	fast.On("flood", func(e *bus.Event) {
-		var i int
-		e.Args(&i)
-		got <- i
-	})
+	got := intsOn(fast, "flood", 1000)
 	pub := hubtest.Dial(t, h, "publisher", nil)
 	hubtest.Eventually(t, 5*time.Second, "subscriptions", func() bool { return floodPeers(t, pub) == 2 })
 	return h, slow, pub, got

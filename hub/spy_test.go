@@ -249,12 +249,7 @@ func TestStalledSpyIsDroppedWhileTheBusDelivers(t *testing.T) {
 
 	const n = 30000 // events of ~300 bytes: several MiB for the spy, far over its bounds
 	fast := hubtest.Dial(t, h, "fast", nil)
-	got := make(chan int, n)
-	fast.On("flood", func(e *bus.Event) {
-		var i int
-		e.Args(&i)
-		got <- i
-	})
+	got := intsOn(fast, "flood", n)
 	if err := fast.Conn().Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
